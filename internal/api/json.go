@@ -1,0 +1,49 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/openkvs/openkvs/internal/errkind"
+)
+
+// epochSeconds is a timestamp encoded as epoch seconds with milliseconds
+// (1704164645.678), the rest-json form. Epoch milliseconds would crash the
+// AWS CLI v2 and boto3 (shared/fixtures/wire/README.md).
+type epochSeconds time.Time
+
+// MarshalJSON implements json.Marshaler.
+func (t epochSeconds) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', 3, 64), nil
+}
+
+// decodeBody decodes a JSON request body into v. An empty body counts as {}.
+func decodeBody(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return errkind.New(errSerialization, "Cannot deserialize %s: expected %s, got a JSON %s.", fieldName(typeErr), typeErr.Type, typeErr.Value)
+		}
+		return errkind.New(errSerialization, "The request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return errkind.New(errSerialization, "The request body has data after the JSON object.")
+	}
+	return nil
+}
+
+func fieldName(e *json.UnmarshalTypeError) string {
+	if e.Field == "" {
+		return "the request body"
+	}
+	return fmt.Sprintf("member %s", e.Field)
+}

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/openkvs/openkvs/internal/api"
+	"github.com/openkvs/openkvs/internal/auth"
+	"github.com/openkvs/openkvs/internal/config"
+	"github.com/openkvs/openkvs/internal/control"
+	"github.com/openkvs/openkvs/internal/store/local"
+)
+
+// Server is a running kvsd.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	lock     *os.File
+	catalog  *local.Catalog
+	control  *control.Service
+	listener net.Listener
+	http     *http.Server
+	url      string
+	// CertFile is the PEM certificate served, when TLS is on.
+	CertFile string
+}
+
+// New builds every component and binds the listener, but serves nothing
+// until Serve. stdout receives the one-time notice of generated credentials.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) (s *Server, err error) {
+	s = &Server{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	if s.lock, err = lockDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	creds := auth.Credentials{AccessKeyID: cfg.RootAccessKeyID, SecretAccessKey: cfg.RootSecretAccessKey}
+	if creds.AccessKeyID == "" {
+		var created bool
+		if creds, created, err = auth.LoadOrCreateRoot(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		if created {
+			fmt.Fprintf(stdout, "Generated root credentials (stored in %s, shown once):\n  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",
+				filepath.Join(cfg.DataDir, "root-credentials.json"), creds.AccessKeyID, creds.SecretAccessKey)
+		}
+	}
+	if s.catalog, err = local.OpenCatalog(ctx, cfg.DataDir, local.CatalogOptions{}); err != nil {
+		return nil, err
+	}
+	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.url = advertiseURL(cfg, s.listener.Addr())
+	if s.control, err = control.New(control.Config{
+		Region:          cfg.Region,
+		AccountID:       cfg.AccountID,
+		DataEndpoint:    s.url,
+		MaxStreams:      cfg.StreamLimit(),
+		TransitionDelay: cfg.TransitionDelay,
+	}, control.Deps{Catalog: s.catalog, Log: log}); err != nil {
+		return nil, err
+	}
+	mode := auth.ModeSigV4
+	if cfg.Auth == config.AuthNone {
+		mode = auth.ModeNone
+		log.Warn("authentication is off: any well-formed credentials are accepted (-auth=none)")
+	}
+	verifier := &auth.Verifier{
+		Region: cfg.Region, Service: "kinesisvideo", Mode: mode, MaxSkew: 15 * time.Minute,
+		Secrets: func(id string) (string, bool) {
+			if id == creds.AccessKeyID {
+				return creds.SecretAccessKey, true
+			}
+			return "", false
+		},
+	}
+	handler, err := api.New(api.Config{MaxBodyBytes: cfg.MaxRequestBody}, api.Deps{Verifier: verifier, Control: s.control, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.TLS() {
+		certFile, keyFile := cfg.TLSCert, cfg.TLSKey
+		if cfg.TLSSelfSigned {
+			host, _, _ := net.SplitHostPort(s.listener.Addr().String())
+			if certFile, keyFile, err = selfSignedCert(cfg.DataDir, host); err != nil {
+				return nil, err
+			}
+		}
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load TLS certificate: %w", err)
+		}
+		s.CertFile = certFile
+		s.listener = tls.NewListener(s.listener, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	return s, nil
+}
+
+// advertiseURL is the configured advertise URL, or one derived from the bound
+// address (so port 0 works), with loopback for a wildcard host.
+func advertiseURL(cfg config.Config, addr net.Addr) string {
+	if cfg.AdvertiseURL != "" {
+		return cfg.AdvertiseURL
+	}
+	scheme := "http"
+	if cfg.TLS() {
+		scheme = "https"
+	}
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// lockDataDir takes an exclusive lock so that two kvsd processes never
+// share one data directory.
+func lockDataDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("data dir %s is in use by another kvsd: %w", dir, err)
+	}
+	return f, nil
+}
+
+// URL is the base URL clients use, e.g. http://127.0.0.1:4566.
+func (s *Server) URL() string { return s.url }
+
+// Serve serves until ctx is done, then shuts down gracefully, waiting up to
+// the configured timeout for requests in flight.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	s.log.Info("kvsd ready", "url", s.url, "data_dir", s.cfg.DataDir, "region", s.cfg.Region, "auth", s.cfg.Auth)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.http.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
+
+// Close releases every component, in reverse order of construction.
+func (s *Server) Close() error {
+	var errs []error
+	if s.http != nil {
+		errs = append(errs, s.http.Close())
+	} else if s.listener != nil {
+		errs = append(errs, s.listener.Close())
+	}
+	if s.control != nil {
+		errs = append(errs, s.control.Close())
+	}
+	if s.catalog != nil {
+		errs = append(errs, s.catalog.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
+	return errors.Join(errs...)
+}

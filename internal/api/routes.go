@@ -70,7 +70,7 @@ func (h *Handler) routeTable() map[string]route {
 		"/dash/v1/getMP4MediaFragment.mp4":  get("GetDASHMP4MediaFragment"),
 
 		// Signaling.
-		"/v1/get-ice-server-config":       post("GetIceServerConfig", nil),
+		"/v1/get-ice-server-config":      post("GetIceServerConfig", nil),
 		"/v1/send-alexa-offer-to-master": post("SendAlexaOfferToMaster", nil),
 
 		// WebRTC storage.

@@ -40,7 +40,9 @@ type streamRef struct {
 	StreamARN  *string `json:"StreamARN"`
 }
 
-func (r streamRef) ref() control.StreamRef { return control.StreamRef{Name: r.StreamName, ARN: r.StreamARN} }
+func (r streamRef) ref() control.StreamRef {
+	return control.StreamRef{Name: r.StreamName, ARN: r.StreamARN}
+}
 
 // decode decodes the request body into a new In.
 func decode[In any](req *request) (*In, error) {

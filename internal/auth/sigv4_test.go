@@ -112,14 +112,18 @@ func TestVerifySDKSignedRequests(t *testing.T) {
 		hash    string
 		wantErr error
 	}{
-		{"valid", func() *http.Request { return sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", nil) }, PayloadHash([]byte(body)), nil},
+		{"valid", func() *http.Request {
+			return sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", nil)
+		}, PayloadHash([]byte(body)), nil},
 		{"valid at 14m59s skew", func() *http.Request {
 			return sdkSigned(t, body, now.Add(-14*time.Minute-59*time.Second), testKey, testSecret, "us-east-1", "kinesisvideo", nil)
 		}, PayloadHash([]byte(body)), nil},
 		{"host without port", func() *http.Request {
 			return sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", func(r *http.Request) { r.Host = "127.0.0.1" })
 		}, PayloadHash([]byte(body)), nil},
-		{"tampered body", func() *http.Request { return sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", nil) }, PayloadHash([]byte(`{"StreamName":"s2"}`)), ErrSignatureMismatch},
+		{"tampered body", func() *http.Request {
+			return sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", nil)
+		}, PayloadHash([]byte(`{"StreamName":"s2"}`)), ErrSignatureMismatch},
 		{"tampered header", func() *http.Request {
 			r := sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", nil)
 			r.Header.Set("Content-Type", "application/x-amz-json-1.1")
@@ -130,15 +134,21 @@ func TestVerifySDKSignedRequests(t *testing.T) {
 			r.Host = "127.0.0.1:4567"
 			return r
 		}, PayloadHash([]byte(body)), ErrSignatureMismatch},
-		{"wrong secret", func() *http.Request { return sdkSigned(t, body, now, testKey, "nope", "us-east-1", "kinesisvideo", nil) }, PayloadHash([]byte(body)), ErrSignatureMismatch},
-		{"unknown key", func() *http.Request { return sdkSigned(t, body, now, "AKIAUNKNOWN", testSecret, "us-east-1", "kinesisvideo", nil) }, PayloadHash([]byte(body)), ErrUnknownKey},
+		{"wrong secret", func() *http.Request {
+			return sdkSigned(t, body, now, testKey, "nope", "us-east-1", "kinesisvideo", nil)
+		}, PayloadHash([]byte(body)), ErrSignatureMismatch},
+		{"unknown key", func() *http.Request {
+			return sdkSigned(t, body, now, "AKIAUNKNOWN", testSecret, "us-east-1", "kinesisvideo", nil)
+		}, PayloadHash([]byte(body)), ErrUnknownKey},
 		{"date 16 minutes old", func() *http.Request {
 			return sdkSigned(t, body, now.Add(-16*time.Minute), testKey, testSecret, "us-east-1", "kinesisvideo", nil)
 		}, PayloadHash([]byte(body)), ErrSignatureMismatch},
 		{"date 16 minutes ahead", func() *http.Request {
 			return sdkSigned(t, body, now.Add(16*time.Minute), testKey, testSecret, "us-east-1", "kinesisvideo", nil)
 		}, PayloadHash([]byte(body)), ErrSignatureMismatch},
-		{"wrong region", func() *http.Request { return sdkSigned(t, body, now, testKey, testSecret, "eu-west-1", "kinesisvideo", nil) }, PayloadHash([]byte(body)), ErrSignatureMismatch},
+		{"wrong region", func() *http.Request {
+			return sdkSigned(t, body, now, testKey, testSecret, "eu-west-1", "kinesisvideo", nil)
+		}, PayloadHash([]byte(body)), ErrSignatureMismatch},
 		{"wrong service", func() *http.Request { return sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesis", nil) }, PayloadHash([]byte(body)), ErrSignatureMismatch},
 		{"no authentication", func() *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/describeStream", strings.NewReader(body))

@@ -300,7 +300,10 @@ func TestValidation(t *testing.T) {
 			_, err := c.CreateStream(ctx, &kinesisvideo.CreateStreamInput{StreamName: aws.String("")})
 			return err
 		}, "InvalidArgumentException"},
-		{"create name 257", func() error { _, err := c.CreateStream(ctx, &kinesisvideo.CreateStreamInput{StreamName: long(257)}); return err }, "InvalidArgumentException"},
+		{"create name 257", func() error {
+			_, err := c.CreateStream(ctx, &kinesisvideo.CreateStreamInput{StreamName: long(257)})
+			return err
+		}, "InvalidArgumentException"},
 		{"create name pattern", func() error {
 			_, err := c.CreateStream(ctx, &kinesisvideo.CreateStreamInput{StreamName: aws.String("has space")})
 			return err

@@ -129,7 +129,9 @@ func TestSigV4OverTheWire(t *testing.T) {
 			r.Body = http.NoBody
 			r.ContentLength = 0
 		}, "InvalidSignatureException", 403},
-		{"tampered header", ok, func(r *http.Request) { r.Header.Set("X-Amz-Date", time.Now().Add(time.Second).UTC().Format("20060102T150405Z")) }, "InvalidSignatureException", 403},
+		{"tampered header", ok, func(r *http.Request) {
+			r.Header.Set("X-Amz-Date", time.Now().Add(time.Second).UTC().Format("20060102T150405Z"))
+		}, "InvalidSignatureException", 403},
 		{"tampered content type", ok, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, "InvalidSignatureException", 403},
 		{"wrong secret", with(func(s *kvsdtest.Signing) { s.SecretAccessKey = "wrong" }), nil, "InvalidSignatureException", 403},
 		{"unknown key", with(func(s *kvsdtest.Signing) { s.AccessKeyID = "AKIAUNKNOWN000000000" }), nil, "UnrecognizedClientException", 403},

@@ -96,8 +96,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status = h.writeError(w, op, err)
 	}
-	h.log.Debug("request", "op", op, "path", r.URL.Path, "status", status, "request_id", reqID,
-		"duration", time.Since(start))
+	if h.log.Enabled(r.Context(), slog.LevelDebug) { // skip building the attributes on the hot path
+		h.log.Debug("request", "op", op, "path", r.URL.Path, "status", status, "request_id", reqID,
+			"duration", time.Since(start))
+	}
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route, known bool) (int, error) {

@@ -37,11 +37,11 @@ type Server struct {
 
 // New builds every component and binds the listener, but serves nothing
 // until Serve. stdout receives the one-time notice of generated credentials.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) (s *Server, err error) {
-	s = &Server{cfg: cfg, log: log}
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) (_ *Server, err error) {
+	s := &Server{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
-			_ = s.Close()
+			_ = s.Close() // releases whatever was built before the failure
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {

@@ -1,0 +1,34 @@
+# OpenKVS developer targets. `make test` is what CI runs (.ci/run).
+GO        ?= go
+FUZZTIME  ?= 30s
+BENCHTIME ?= 1x
+
+.PHONY: run test bench fuzz lint
+
+## run: start kvsd on 127.0.0.1:4566 with ./data
+run:
+	$(GO) run ./cmd/kvsd
+
+## test: every test, with the race detector, plus a short fuzz pass
+test: lint
+	$(GO) test -race -count=1 -timeout 25m ./...
+	$(MAKE) fuzz FUZZTIME=20s
+
+## bench: the committed benchmarks (figures go to docs/benchmarks.md)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## lint: formatting, vet and a tidy go.mod
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w"; exit 1; }
+	$(GO) vet ./...
+	$(GO) mod tidy -diff

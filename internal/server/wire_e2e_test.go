@@ -1,14 +1,21 @@
 package server_test
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/openkvs/openkvs/internal/config"
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 )
 
@@ -149,4 +156,35 @@ func TestSigV4OverTheWire(t *testing.T) {
 	}
 	// The valid request passes auth and reaches the action.
 	requireRawError(t, srv.Do(t, http.MethodPost, "/describeStream", body, ok, nil), "ResourceNotFoundException", 404)
+}
+
+func TestPresignedOverTheWire(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	body := `{"StreamName":"nope"}`
+	presign := func(at time.Time, expires int) string {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/describeStream?X-Amz-Expires="+strconv.Itoa(expires), strings.NewReader(body))
+		require.NoError(t, err)
+		sum := sha256.Sum256([]byte(body))
+		u, _, err := v4.NewSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: kvsdtest.AccessKeyID, SecretAccessKey: kvsdtest.SecretAccessKey},
+			req, hex.EncodeToString(sum[:]), "kinesisvideo", kvsdtest.Region, at)
+		require.NoError(t, err)
+		return strings.TrimPrefix(u, srv.URL)
+	}
+	unsigned := kvsdtest.Signing{Unsigned: true}
+	// A valid presigned request passes authentication and reaches the action.
+	requireRawError(t, srv.Do(t, http.MethodPost, presign(time.Now(), 300), body, unsigned, nil), "ResourceNotFoundException", 404)
+	requireRawError(t, srv.Do(t, http.MethodPost, presign(time.Now().Add(-10*time.Minute), 60), body, unsigned, nil), "RequestExpired", 400)
+	requireRawError(t, srv.Do(t, http.MethodPost, presign(time.Now(), 300), `{"StreamName":"other"}`, unsigned, nil), "InvalidSignatureException", 403)
+}
+
+func TestAuthNoneAcceptsAnyCredentials(t *testing.T) {
+	srv := kvsdtest.Start(t, func(c *config.Config) { c.Auth = config.AuthNone })
+	anyKey := kvsdtest.Signing{AccessKeyID: "AKIAANYONE0000000000", SecretAccessKey: "anything", Region: kvsdtest.Region, Service: "kinesisvideo", At: time.Now()}
+	r := srv.Do(t, http.MethodPost, "/createStream", `{"StreamName":"dev"}`, anyKey, nil)
+	require.Equal(t, 200, r.Status, r.Body)
+	requireRawError(t, srv.Do(t, http.MethodPost, "/describeStream", `{"StreamName":"dev"}`, kvsdtest.Signing{Unsigned: true}, nil),
+		"MissingAuthenticationTokenException", 403)
+	wrongRegion := anyKey
+	wrongRegion.Region = "eu-west-1"
+	requireRawError(t, srv.Do(t, http.MethodPost, "/describeStream", `{"StreamName":"dev"}`, wrongRegion, nil), "InvalidSignatureException", 403)
 }

@@ -12,4 +12,9 @@ var (
 	// ErrConflict means an optimistic write lost a race: the stored revision
 	// is not the one the caller read.
 	ErrConflict = errors.New("concurrent modification")
+	// ErrNoSpace means the storage is full (or at its configured cap) and
+	// nothing more can be made durable.
+	ErrNoSpace = errors.New("no space left for media")
+	// ErrCorrupt means stored bytes fail their checksum.
+	ErrCorrupt = errors.New("stored data is corrupt")
 )

@@ -5,22 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/openkvs/openkvs/internal/errkind"
 )
 
-// epochSeconds is a timestamp encoded as epoch seconds with milliseconds
+// epochSeconds is a timestamp as epoch seconds with milliseconds
 // (1704164645.678), the rest-json form. Epoch milliseconds would crash the
-// AWS CLI v2 and boto3 (shared/fixtures/wire/README.md).
-type epochSeconds time.Time
+// AWS CLI v2 and boto3 (shared/fixtures/wire/README.md). A plain float64
+// keeps encoding/json off its slower Marshaler path; float64 holds epoch
+// milliseconds exactly, and its shortest form has at most three decimals.
+type epochSeconds float64
 
-// MarshalJSON implements json.Marshaler.
-func (t epochSeconds) MarshalJSON() ([]byte, error) {
-	ms := time.Time(t).UnixMilli()
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', 3, 64), nil
-}
+func toEpochSeconds(t time.Time) epochSeconds { return epochSeconds(float64(t.UnixMilli()) / 1000) }
 
 // decodeBody decodes a JSON request body into v. An empty body counts as {}.
 func decodeBody(body []byte, v any) error {

@@ -22,7 +22,7 @@ type streamInfo struct {
 
 func toStreamInfo(s store.Stream) streamInfo {
 	return streamInfo{
-		CreationTime:         epochSeconds(s.CreatedAt),
+		CreationTime:         toEpochSeconds(s.CreatedAt),
 		DataRetentionInHours: s.RetentionHours,
 		DeviceName:           s.DeviceName,
 		KmsKeyID:             s.KMSKeyID,

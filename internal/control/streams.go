@@ -272,7 +272,7 @@ func (s *Service) ListStreams(ctx context.Context, in ListStreamsInput) ([]store
 		prefix = deref(c.ComparisonValue)
 	}
 	now := s.now()
-	out := make([]store.Stream, 0, min(limit, 1024))
+	out := make([]store.Stream, 0, min(limit+1, 1024))
 	page := store.StreamPage{Prefix: prefix, After: after, Limit: limit}
 	for {
 		batch, err := s.cat.ListStreams(ctx, page)

@@ -161,7 +161,9 @@ func (c *Catalog) ListStreams(_ context.Context, page store.StreamPage) ([]store
 		if !strings.HasPrefix(name, page.Prefix) {
 			break
 		}
-		out = append(out, c.streams[name].Clone())
+		st := c.streams[name]
+		st.Tags = nil
+		out = append(out, st)
 	}
 	return out, nil
 }

@@ -101,6 +101,10 @@ func RunCatalog(t *testing.T, nc NewCatalog) {
 		require.NoError(t, err)
 		require.Empty(t, page)
 
+		for _, s := range all {
+			require.Nil(t, s.Tags, "listing leaves tags out")
+		}
+
 		n, err := c.CountStreams(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 5, n)

@@ -12,9 +12,10 @@ type Fragment struct {
 	// ARNs end in the creation time, so a re-created stream of the same name
 	// never sees an older incarnation's fragments.
 	Stream string
-	// Number is assigned by the store on Append. It increases in append
-	// order across all streams and is never reused; the api layer formats
-	// it as the KVS fragment number string.
+	// Number comes from ReserveNumber. Numbers increase in reservation
+	// order across all streams and are never reused; within a stream they
+	// increase in arrival order. The api layer formats them as KVS
+	// fragment number strings.
 	Number            uint64
 	ProducerTimestamp time.Time
 	ServerTimestamp   time.Time
@@ -31,7 +32,12 @@ type Fragment struct {
 
 // NewFragment is what ingest appends.
 type NewFragment struct {
-	Stream            string
+	Stream string
+	// Number is a number from ReserveNumber, greater than the number of
+	// every fragment of the stream appended before; 0 lets Append reserve
+	// one. Ingest reserves it when the fragment starts, because the
+	// BUFFERING ack already carries it.
+	Number            uint64
 	ProducerTimestamp time.Time
 	ServerTimestamp   time.Time
 	Duration          time.Duration
@@ -68,6 +74,10 @@ type FragmentQuery struct {
 // Fragments stores media fragments durably and indexes them. Every backend
 // passes storetest.RunFragments.
 type Fragments interface {
+	// ReserveNumber returns a fragment number greater than every number it
+	// returned before, across restarts. Numbers that are reserved but never
+	// appended are simply skipped.
+	ReserveNumber(ctx context.Context) (uint64, error)
 	// Append stores f and returns its index entry at once; f's bytes may be
 	// reused by the caller after Append returns. The returned channel
 	// receives exactly one value when the fragment, its header and its index

@@ -1,6 +1,7 @@
-// Package local is the embedded storage backend: one SQLite database
-// (modernc.org/sqlite, pure Go, so kvsd stays cgo-free) under the data
-// directory holds the catalog.
+// Package local is the embedded storage backend. SQLite (modernc.org/sqlite,
+// pure Go, so kvsd stays cgo-free) holds the catalog (catalog.db) and the
+// fragment index (fragments.db); media goes into append-only, checksummed
+// segment files with group commit (see docs/on-disk-format.md).
 //
 // The catalog keeps every stream in memory as well. One kvsd process owns the
 // database file, so the memory copy is authoritative for reads and SQLite is

@@ -29,7 +29,15 @@ var migrations = []string{
 	)`,
 }
 
+// migrate brings the catalog database to the newest schema in migrations.
 func migrate(ctx context.Context, db *sql.DB) error {
+	return migrateWith(ctx, db, migrations)
+}
+
+// migrateWith applies the entries of list that db has not applied yet. Each
+// database file has its own list (the catalog's migrations, the fragment
+// index's fragmentMigrations) and its own schema_migrations table.
+func migrateWith(ctx context.Context, db *sql.DB, list []string) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -37,15 +45,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if current > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this kvsd (%d)", current, len(migrations))
+	if current > len(list) {
+		return fmt.Errorf("database schema version %d is newer than this kvsd (%d)", current, len(list))
 	}
-	for i := current; i < len(migrations); i++ {
+	for i := current; i < len(list); i++ {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("begin migration %d: %w", i+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+		if _, err := tx.ExecContext(ctx, list[i]); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("apply migration %d: %w", i+1, err)
 		}

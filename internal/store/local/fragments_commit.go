@@ -1,0 +1,532 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/openkvs/openkvs/internal/store"
+)
+
+// writerState is the committer goroutine's own state; nothing else touches
+// it once Open has returned.
+type writerState struct {
+	seg  uint64   // segment that receives the next record
+	file *os.File // seg opened for writing; nil until its file exists
+	size int64    // bytes in seg
+	// nextSeg is the number the next new segment gets. Numbers only grow,
+	// including past segments that a failed batch never created.
+	nextSeg uint64
+	// forceRoll is set when a failed write could not be cut back: seg has
+	// junk after its last committed record, so the next record starts a
+	// new segment and Open will cut the junk off.
+	forceRoll bool
+	segs      map[uint64]*segmentInfo
+	queue     []*fragRequest
+	// maybeDead are segments whose refs dropped or that stopped being the
+	// active segment; removeDeadSegments looks at them.
+	maybeDead map[uint64]bool
+}
+
+// segmentInfo mirrors a segments row plus the file size.
+type segmentInfo struct {
+	refs int64 // committed index rows (fragments and headers) in the file
+	end  int64 // end of the last committed record
+	size int64 // file size
+}
+
+// placement is where one batch's records go, decided before any byte is
+// written.
+type placement struct {
+	spans   []writeSpan
+	frags   []placedFragment
+	headers []placedHeader
+	failed  []failedFragment
+	streams []*memStream // streams without a row yet
+	refs    map[uint64]int64
+	ends    map[uint64]int64
+	endSeg  uint64
+	endSize int64
+	added   int64 // bytes the spans add to the files
+	touched []*touchedSegment
+}
+
+// writeSpan is one contiguous write: consecutive records of one batch
+// block that land next to each other in one segment, or one rewritten
+// header record.
+type writeSpan struct {
+	seg      uint64
+	off      int64
+	data     []byte
+	blk      int // batch block the data is in, -1 for a header copy
+	blkStart int
+	blkEnd   int
+}
+
+type placedFragment struct {
+	mf  *memFragment
+	seg uint64
+	off int64
+}
+
+type placedHeader struct {
+	h   *memHeader
+	seg uint64
+	off int64
+}
+
+type failedFragment struct {
+	mf  *memFragment
+	err error
+}
+
+// touchedSegment is a segment file a batch writes to, with what undoing the
+// write takes.
+type touchedSegment struct {
+	seg     uint64
+	f       *os.File
+	pre     int64 // size before the batch
+	created bool
+}
+
+// run is the committer: it alternates group commits and steps of queued
+// deletes until Close, and then drains both.
+func (s *Fragments) run() {
+	defer close(s.done)
+	ctx := context.Background()
+	for {
+		s.mu.Lock()
+		s.w.queue = append(s.w.queue, s.requests...)
+		s.requests = nil
+		hasBatch := len(s.pending.frags) > 0
+		work := hasBatch || s.needReserve
+		closed := s.closed
+		first := s.pending.first
+		s.mu.Unlock()
+
+		if !work && len(s.w.queue) == 0 {
+			if closed {
+				return
+			}
+			select {
+			case <-s.kick:
+			case <-s.quit:
+			}
+			continue
+		}
+		if hasBatch && s.opts.MaxBatchDelay > 0 && !closed {
+			if d := time.Until(first.Add(s.opts.MaxBatchDelay)); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-s.quit:
+				}
+				t.Stop()
+			}
+		}
+		if work {
+			s.commit(ctx)
+		}
+		if len(s.w.queue) > 0 {
+			r := s.w.queue[0]
+			if s.step(ctx, r) {
+				s.w.queue[0] = nil
+				s.w.queue = s.w.queue[1:]
+				close(r.done)
+			}
+		}
+	}
+}
+
+// commit makes the pending batch durable: write and fsync the media, then
+// commit the index rows, then tell each fragment. The order is the crash
+// safety argument: an index row never points at bytes that are not on disk.
+func (s *Fragments) commit(ctx context.Context) {
+	s.mu.Lock()
+	b := s.pending
+	s.pending = &fragBatch{}
+	s.needReserve = false
+	var fragRes, hdrRes uint64
+	if s.fragSeq.low() {
+		fragRes = s.fragSeq.next - 1 + sequenceWindow
+	}
+	if s.headerSeq.low() {
+		hdrRes = s.headerSeq.next - 1 + sequenceWindow
+	}
+	s.mu.Unlock()
+
+	p := s.layout(ctx, b)
+	var err error
+	if len(p.spans) > 0 {
+		err = s.writeSpans(p)
+	}
+	if err == nil && (len(p.frags) > 0 || fragRes > 0 || hdrRes > 0) {
+		if err = s.index(ctx, p, fragRes, hdrRes); err != nil && len(p.spans) > 0 {
+			// No row references the new bytes: take them back so the
+			// next batch continues from the last committed record.
+			s.undoWrite(p)
+		}
+	}
+	if err != nil {
+		s.log.Error("commit fragments", "fragments", len(p.frags), "err", err)
+	} else if len(p.spans) > 0 {
+		s.adopt(p)
+	}
+	s.finish(b, p, err, fragRes, hdrRes)
+	if len(s.w.maybeDead) > 0 {
+		s.removeDeadSegments(ctx)
+	}
+}
+
+// layout decides the segment and offset of every record of b, rolling to a
+// new segment at SegmentSize, writing a copy of a fragment's header into
+// the segment first when that segment holds none yet, and evicting the
+// oldest segments when MaxBytes requires it.
+//
+// The header copy is what lets old segments go: a header's index row
+// always points at the copy in the newest segment that uses it, so a
+// long-lived producer session never pins its first segment.
+func (s *Fragments) layout(ctx context.Context, b *fragBatch) *placement {
+	p := &placement{refs: make(map[uint64]int64), ends: make(map[uint64]int64)}
+	cur, size := s.w.seg, s.w.size
+	startSeg := s.w.seg
+	roll := s.w.forceRoll
+	hdrSeg := make(map[*memHeader]uint64) // where this batch put a copy
+	seen := make(map[*memStream]bool)
+	for i, mf := range b.frags {
+		h := mf.header
+		var hdrLen int64
+		if h != nil {
+			hdrLen = int64(recordLen(len(h.stream.arn), int(h.size)))
+		}
+		// h.seg is written only by this goroutine: no lock needed to read.
+		needHdr := func(seg uint64) bool {
+			if h == nil {
+				return false
+			}
+			if at, ok := hdrSeg[h]; ok {
+				return at != seg
+			}
+			return h.seg != seg
+		}
+		need := int64(mf.recLen)
+		total := func(seg uint64) int64 {
+			if needHdr(seg) {
+				return need + hdrLen
+			}
+			return need
+		}
+		if size > 0 && (roll || size+total(cur) > s.opts.SegmentSize) {
+			cur = s.w.nextSeg
+			s.w.nextSeg++
+			size, roll = 0, false
+		}
+		if s.opts.MaxBytes > 0 {
+			for s.fileBytes.Load()+p.added+total(cur) > s.opts.MaxBytes {
+				if !s.evictOldest(ctx, startSeg) {
+					err := fmt.Errorf("commit fragment: %w: %d bytes cap reached", store.ErrNoSpace, s.opts.MaxBytes)
+					for _, mf := range b.frags[i:] {
+						p.failed = append(p.failed, failedFragment{mf, err})
+					}
+					p.endSeg, p.endSize = cur, size
+					return p
+				}
+			}
+		}
+		if needHdr(cur) {
+			data, err := s.headerBytes(h)
+			if err != nil {
+				p.failed = append(p.failed, failedFragment{mf, fmt.Errorf("rewrite header %d: %w", h.id, err)})
+				continue
+			}
+			rec := make([]byte, hdrLen)
+			encodeRecord(rec, recordHeader, h.id, h.stream.arn, data, crc32.Checksum(data, castagnoli))
+			p.spans = append(p.spans, writeSpan{seg: cur, off: size, data: rec, blk: -1})
+			prev, ok := hdrSeg[h]
+			if !ok {
+				prev = h.seg
+			}
+			if prev != 0 {
+				p.refs[prev]--
+			}
+			p.refs[cur]++
+			p.headers = append(p.headers, placedHeader{h: h, seg: cur, off: size})
+			hdrSeg[h] = cur
+			size += hdrLen
+			p.added += hdrLen
+			p.ends[cur] = size
+		}
+		merged := false
+		if n := len(p.spans); n > 0 {
+			last := &p.spans[n-1]
+			if last.blk == mf.blk && last.blkEnd == mf.off && last.seg == cur && last.off+int64(len(last.data)) == size {
+				last.blkEnd = mf.off + mf.recLen
+				last.data = b.blocks[mf.blk][last.blkStart:last.blkEnd]
+				merged = true
+			}
+		}
+		if !merged {
+			p.spans = append(p.spans, writeSpan{seg: cur, off: size, data: mf.record(), blk: mf.blk, blkStart: mf.off, blkEnd: mf.off + mf.recLen})
+		}
+		p.frags = append(p.frags, placedFragment{mf: mf, seg: cur, off: size})
+		p.refs[cur]++
+		size += need
+		p.added += need
+		p.ends[cur] = size
+		if !mf.stream.persisted && !seen[mf.stream] {
+			seen[mf.stream] = true
+			p.streams = append(p.streams, mf.stream)
+		}
+	}
+	p.endSeg, p.endSize = cur, size
+	return p
+}
+
+// writeSpans writes and fsyncs the batch's media, and the segment directory
+// when the batch created a file. On failure it undoes what it wrote.
+func (s *Fragments) writeSpans(p *placement) error {
+	for _, sp := range p.spans {
+		t, err := s.touch(p, sp.seg)
+		if err == nil {
+			if _, werr := t.f.WriteAt(sp.data, sp.off); werr != nil {
+				err = spaceErr(fmt.Sprintf("write segment %d", sp.seg), werr)
+			}
+		}
+		if err != nil {
+			s.undoWrite(p)
+			return err
+		}
+	}
+	created := false
+	for _, t := range p.touched {
+		if err := t.f.Sync(); err != nil {
+			s.undoWrite(p)
+			return spaceErr(fmt.Sprintf("sync segment %d", t.seg), err)
+		}
+		created = created || t.created
+	}
+	if created {
+		if err := syncDir(s.segDir); err != nil {
+			s.undoWrite(p)
+			return spaceErr("sync segment dir", err)
+		}
+	}
+	return nil
+}
+
+// touch returns the file of seg for writing, creating it if it is new.
+// Spans come in segment order, so each segment is touched once.
+func (s *Fragments) touch(p *placement, seg uint64) (*touchedSegment, error) {
+	if n := len(p.touched); n > 0 && p.touched[n-1].seg == seg {
+		return p.touched[n-1], nil
+	}
+	if seg == s.w.seg && s.w.file != nil {
+		t := &touchedSegment{seg: seg, f: s.w.file, pre: s.w.size}
+		p.touched = append(p.touched, t)
+		return t, nil
+	}
+	f, err := os.OpenFile(filepath.Join(s.segDir, segmentName(seg)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, spaceErr(fmt.Sprintf("create segment %d", seg), err)
+	}
+	t := &touchedSegment{seg: seg, f: f, created: true}
+	p.touched = append(p.touched, t)
+	return t, nil
+}
+
+// undoWrite takes back a batch's bytes: files it created are removed and
+// the active file is cut back to its size before the batch, so a partial
+// write (a full disk) leaves no junk that the next batch would follow.
+func (s *Fragments) undoWrite(p *placement) {
+	for _, t := range p.touched {
+		if t.created {
+			_ = t.f.Close()
+			if err := os.Remove(filepath.Join(s.segDir, segmentName(t.seg))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				s.log.Error("remove failed segment", "segment", t.seg, "err", err)
+			}
+			continue
+		}
+		if err := t.f.Truncate(t.pre); err != nil {
+			// Leave the junk behind the last committed record, where Open
+			// cuts it off, and write on in a new segment.
+			s.log.Error("cut back failed write", "segment", t.seg, "err", err)
+			s.w.forceRoll = true
+			if fi, serr := t.f.Stat(); serr == nil {
+				if info := s.w.segs[t.seg]; info != nil {
+					s.fileBytes.Add(fi.Size() - info.size)
+					info.size = fi.Size()
+				}
+			}
+			continue
+		}
+		_ = t.f.Sync()
+	}
+	p.touched = nil
+}
+
+// index commits the batch's rows in one transaction.
+func (s *Fragments) index(ctx context.Context, p *placement, fragRes, hdrRes uint64) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return spaceErr("begin index commit", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, ms := range p.streams {
+		// REPLACE: a row of an earlier incarnation of the same ARN that
+		// DeleteStream failed to drop must not block this one.
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO streams (id, arn) VALUES (?, ?)`, ms.id, ms.arn); err != nil {
+			return spaceErr("insert stream", err)
+		}
+	}
+	for _, ph := range p.headers {
+		h := ph.h
+		if _, err := tx.ExecContext(ctx, `INSERT INTO headers (id, stream_id, hash, segment, seg_offset, size)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, seg_offset = excluded.seg_offset`,
+			int64(h.id), h.stream.id, h.hash[:], int64(ph.seg), ph.off, h.size); err != nil {
+			return spaceErr("insert header", err)
+		}
+	}
+	if len(p.frags) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO fragments
+			(number, stream_id, producer_ts, server_ts, duration, size, checksum, header_id, segment, seg_offset)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return spaceErr("prepare fragment insert", err)
+		}
+		defer stmt.Close()
+		for _, pf := range p.frags {
+			f := pf.mf.frag
+			if _, err := stmt.ExecContext(ctx, int64(f.Number), pf.mf.stream.id, encodeTime(f.ProducerTimestamp),
+				encodeTime(f.ServerTimestamp), int64(f.Duration), f.Size, int64(f.Checksum), int64(f.HeaderID),
+				int64(pf.seg), pf.off); err != nil {
+				return spaceErr(fmt.Sprintf("insert fragment %d", f.Number), err)
+			}
+		}
+	}
+	for seg, d := range p.refs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO segments (id, refs, end_offset) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET refs = refs + excluded.refs, end_offset = max(end_offset, excluded.end_offset)`,
+			int64(seg), d, p.ends[seg]); err != nil {
+			return spaceErr("update segment", err)
+		}
+	}
+	if fragRes > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE sequences SET reserved = ? WHERE name = 'fragment'`, int64(fragRes)); err != nil {
+			return spaceErr("reserve fragment numbers", err)
+		}
+	}
+	if hdrRes > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE sequences SET reserved = ? WHERE name = 'header'`, int64(hdrRes)); err != nil {
+			return spaceErr("reserve header ids", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return spaceErr("commit index", err)
+	}
+	return nil
+}
+
+// adopt moves the committer's state past a committed batch.
+func (s *Fragments) adopt(p *placement) {
+	var endFile *os.File
+	for _, t := range p.touched {
+		info := s.w.segs[t.seg]
+		if info == nil {
+			info = &segmentInfo{}
+			s.w.segs[t.seg] = info
+		}
+		if e := p.ends[t.seg]; e > info.size {
+			s.fileBytes.Add(e - info.size)
+			info.size = e
+		}
+		if t.seg == p.endSeg {
+			endFile = t.f
+		} else if t.f != s.w.file {
+			_ = t.f.Close() // sealed within this batch
+		}
+	}
+	for seg, d := range p.refs {
+		info := s.w.segs[seg]
+		if info == nil {
+			info = &segmentInfo{}
+			s.w.segs[seg] = info
+		}
+		info.refs += d
+		info.end = max(info.end, p.ends[seg])
+		if d < 0 {
+			s.w.maybeDead[seg] = true
+		}
+	}
+	if p.endSeg != s.w.seg {
+		if s.w.file != nil && s.w.file != endFile {
+			_ = s.w.file.Close()
+		}
+		s.w.maybeDead[s.w.seg] = true
+		s.w.seg, s.w.file = p.endSeg, endFile
+		s.w.forceRoll = false
+	} else if endFile != nil {
+		s.w.file = endFile
+	}
+	s.w.size = p.endSize
+}
+
+// finish drops the batch from memory and reports to every fragment.
+func (s *Fragments) finish(b *fragBatch, p *placement, err error, fragRes, hdrRes uint64) {
+	s.mu.Lock()
+	switch {
+	case err != nil && (fragRes > 0 || hdrRes > 0):
+		s.reserveErr = err
+	case err == nil:
+		s.reserveErr = nil
+		for _, ph := range p.headers {
+			ph.h.seg, ph.h.off = ph.seg, ph.off
+		}
+		for _, ms := range p.streams {
+			ms.persisted = true
+		}
+		if fragRes > 0 {
+			s.fragSeq.reserved = fragRes
+		}
+		if hdrRes > 0 {
+			s.headerSeq.reserved = hdrRes
+		}
+	}
+	for _, mf := range b.frags {
+		delete(s.frags, mf.frag.Number)
+		// Batches commit in number order, so mf heads its stream's list.
+		if ms := mf.stream; len(ms.frags) > 0 && ms.frags[0] == mf {
+			ms.frags[0] = nil
+			ms.frags = ms.frags[1:]
+			if len(ms.frags) == 0 {
+				ms.frags = nil
+			}
+		}
+	}
+	if n := len(b.frags); n > 0 {
+		s.indexedThrough = max(s.indexedThrough, b.frags[n-1].frag.Number)
+	}
+	s.pendingBytes -= b.bytes
+	maxFree := int(s.opts.MaxPendingBytes / blockSize)
+	for _, blk := range b.blocks {
+		if cap(blk) == blockSize && len(s.freeBlocks) < maxFree {
+			s.freeBlocks = append(s.freeBlocks, blk[:0])
+		}
+	}
+	b.blocks = nil
+	close(s.progress)
+	s.progress = make(chan struct{})
+	s.mu.Unlock()
+
+	for _, pf := range p.frags {
+		pf.mf.ch <- err
+	}
+	for _, ff := range p.failed {
+		ff.mf.ch <- ff.err
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openkvs/openkvs/internal/auth"
 	"github.com/openkvs/openkvs/internal/control"
+	"github.com/openkvs/openkvs/internal/ingest"
 )
 
 // Failures that only the api layer detects.
@@ -36,6 +37,8 @@ var errorTable = []struct {
 	{control.ErrVersionMismatch, awsError{"VersionMismatchException", http.StatusBadRequest}},
 	{control.ErrTagLimit, awsError{"TagsPerResourceExceededLimitException", http.StatusBadRequest}},
 	{control.ErrStreamLimit, awsError{"AccountStreamLimitExceededException", http.StatusBadRequest}},
+
+	{ingest.ErrThrottled, awsError{"ClientLimitExceededException", http.StatusBadRequest}},
 
 	{auth.ErrMissingAuth, awsError{"MissingAuthenticationTokenException", http.StatusForbidden}},
 	{auth.ErrIncompleteSignature, awsError{"IncompleteSignatureException", http.StatusBadRequest}},

@@ -48,7 +48,7 @@ func (h *Handler) routeTable() map[string]route {
 		"/updateStreamStorageConfiguration":     post("UpdateStreamStorageConfiguration", nil),
 
 		// Media.
-		"/putMedia": {op: "PutMedia", method: http.MethodPost, streamed: true},
+		"/putMedia": {op: "PutMedia", method: http.MethodPost, streamed: true, stream: h.putMedia},
 		"/getMedia": post("GetMedia", nil),
 
 		// Archived media.

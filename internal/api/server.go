@@ -15,6 +15,7 @@ import (
 	"github.com/openkvs/openkvs/internal/auth"
 	"github.com/openkvs/openkvs/internal/control"
 	"github.com/openkvs/openkvs/internal/errkind"
+	"github.com/openkvs/openkvs/internal/ingest"
 )
 
 // Config tunes the HTTP layer.
@@ -27,6 +28,8 @@ type Config struct {
 type Deps struct {
 	Verifier *auth.Verifier
 	Control  *control.Service
+	// Ingest runs PutMedia sessions; nil leaves PutMedia unimplemented.
+	Ingest *ingest.Ingester
 	// Log may be nil.
 	Log *slog.Logger
 }
@@ -36,6 +39,7 @@ type Handler struct {
 	cfg    Config
 	verify *auth.Verifier
 	ctl    *control.Service
+	ingest *ingest.Ingester
 	log    *slog.Logger
 	routes map[string]route
 }
@@ -48,7 +52,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, log: deps.Log}
+	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, log: deps.Log}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -77,6 +81,10 @@ type route struct {
 	streamed bool
 	// action is nil for operations that are not implemented yet.
 	action actionFunc
+	// stream, when set, serves a streaming operation itself after
+	// authentication. An error it returns before writing a response is
+	// sent as an AWS error.
+	stream func(w http.ResponseWriter, r *http.Request) error
 }
 
 // ServeHTTP implements http.Handler.
@@ -125,6 +133,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route, known 
 		return 0, err
 	}
 	req.identity = id
+	if rt.stream != nil {
+		return http.StatusOK, rt.stream(w, r)
+	}
 	if rt.action == nil {
 		return 0, errkind.New(errNotImplemented, "%s is not implemented by this kvsd yet.", rt.op)
 	}

@@ -42,6 +42,14 @@ type Config struct {
 	MaxRequestBody  int64
 	ShutdownTimeout time.Duration
 
+	// PutMedia limits; see ingest.Config. Defaults are the KVS quotas.
+	MaxFragmentSize           int64
+	MaxFragmentDuration       time.Duration
+	MaxConnectionDuration     time.Duration
+	PutMediaConnectionsPerSec int
+	IdleAckInterval           time.Duration
+	IdleTimeout               time.Duration
+
 	LogLevel  string
 	LogFormat string
 
@@ -66,8 +74,16 @@ func Defaults() Config {
 		TransitionDelay: 500 * time.Millisecond,
 		MaxRequestBody:  1 << 20,
 		ShutdownTimeout: 10 * time.Second,
-		LogLevel:        "info",
-		LogFormat:       "text",
+
+		MaxFragmentSize:           50_000_000,
+		MaxFragmentDuration:       20 * time.Second,
+		MaxConnectionDuration:     45 * time.Minute,
+		PutMediaConnectionsPerSec: 5,
+		IdleAckInterval:           time.Second,
+		IdleTimeout:               30 * time.Second,
+
+		LogLevel:  "info",
+		LogFormat: "text",
 	}
 }
 
@@ -90,6 +106,12 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.TransitionDelay, "transition-delay", c.TransitionDelay, "how long streams stay CREATING, UPDATING or DELETING")
 	fs.Int64Var(&c.MaxRequestBody, "max-request-body", c.MaxRequestBody, "largest JSON request body in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for requests to finish on shutdown")
+	fs.Int64Var(&c.MaxFragmentSize, "max-fragment-size", c.MaxFragmentSize, "largest PutMedia fragment in bytes (ERROR 4001 above)")
+	fs.DurationVar(&c.MaxFragmentDuration, "max-fragment-duration", c.MaxFragmentDuration, "longest PutMedia fragment (ERROR 4002 above)")
+	fs.DurationVar(&c.MaxConnectionDuration, "max-connection-duration", c.MaxConnectionDuration, "longest PutMedia connection (ERROR 4003 after)")
+	fs.IntVar(&c.PutMediaConnectionsPerSec, "putmedia-connections-per-second", c.PutMediaConnectionsPerSec, "new PutMedia connections allowed per stream per second")
+	fs.DurationVar(&c.IdleAckInterval, "idle-ack-interval", c.IdleAckInterval, "how often PutMedia sends IDLE while no data arrives")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close a PutMedia connection after this long without data")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	return fs
@@ -229,6 +251,21 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout %s: must be positive", c.ShutdownTimeout)
+	}
+	if c.MaxFragmentSize < 1024 {
+		bad("max-fragment-size %d: must be at least 1024", c.MaxFragmentSize)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"max-fragment-duration", c.MaxFragmentDuration}, {"max-connection-duration", c.MaxConnectionDuration},
+		{"idle-ack-interval", c.IdleAckInterval}, {"idle-timeout", c.IdleTimeout}} {
+		if d.v <= 0 {
+			bad("%s %s: must be positive", d.name, d.v)
+		}
+	}
+	if c.PutMediaConnectionsPerSec < 1 {
+		bad("putmedia-connections-per-second %d: must be at least 1", c.PutMediaConnectionsPerSec)
 	}
 	if _, err := c.SlogLevel(); err != nil {
 		bad("log-level %q: want debug, info, warn or error", c.LogLevel)

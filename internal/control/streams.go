@@ -469,6 +469,23 @@ func (s *Service) UpdateDataRetention(ctx context.Context, in UpdateDataRetentio
 	})
 }
 
+// DataStream returns the stream a data-plane request names, if it is not
+// being deleted. CREATING streams are accepted: the producer C SDK sends
+// PutMedia right after CreateStream without waiting for ACTIVE.
+func (s *Service) DataStream(ctx context.Context, ref StreamRef) (store.Stream, error) {
+	return s.resolve(ctx, ref, ErrInvalidArgument)
+}
+
+// RetentionHours returns the retention of the stream incarnation with the
+// given ARN, or ErrNotFound once it is deleted or being deleted.
+func (s *Service) RetentionHours(ctx context.Context, arn string) (int, error) {
+	st, err := s.resolve(ctx, StreamRef{ARN: &arn}, ErrInvalidArgument)
+	if err != nil {
+		return 0, err
+	}
+	return st.RetentionHours, nil
+}
+
 // APINames are the GetDataEndpoint APIName values.
 var APINames = []string{
 	"PUT_MEDIA", "GET_MEDIA", "LIST_FRAGMENTS", "GET_MEDIA_FOR_FRAGMENT_LIST",

@@ -1,0 +1,29 @@
+package api
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// KVS fragment numbers are 47-digit decimal strings. kvsd's are a fixed
+// 11-digit prefix followed by the store's number, zero-padded to 36 digits,
+// so that they sort as strings in the order of the numbers.
+const fragmentNumberPrefix = "91343852333"
+
+func formatFragmentNumber(n uint64) string {
+	return fmt.Sprintf("%s%036d", fragmentNumberPrefix, n)
+}
+
+// parseFragmentNumber returns the store number of a fragment number string,
+// or false if the string is not one kvsd issued.
+func parseFragmentNumber(s string) (uint64, bool) {
+	if len(s) != 47 || !strings.HasPrefix(s, fragmentNumberPrefix) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.TrimLeft(s[len(fragmentNumberPrefix):], "0"), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}

@@ -1,0 +1,419 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/openkvs/openkvs/internal/store"
+	"github.com/openkvs/openkvs/mkv"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// exemptTags are the AWS_ names producers may send as fragment metadata.
+var exemptTags = map[string]bool{
+	mkv.TagEndOfFragment:                true,
+	"AWS_KINESISVIDEO_IMAGE_GENERATION": true,
+	"AWS_KINESISVIDEO_IMAGE_PREFIX":     true,
+	"AWS_KINESISVIDEO_NOTIFICATION":     true,
+}
+
+// fragment is the Cluster being assembled.
+type fragment struct {
+	number       uint64
+	timecode     int64 // Cluster Timestamp in TimestampScale units
+	scale        int64 // nanoseconds per TimestampScale unit
+	hasTimecode  bool
+	serverTime   time.Time
+	media        []byte
+	clusterEnded bool
+	// minTS and maxTS are frame timestamps in nanoseconds.
+	minTS, maxTS int64
+	frames       int
+	framesTrack  map[uint64]int
+	metadata     int
+	failure      *ErrorCode
+}
+
+// parser holds the state of one session's Matroska stream.
+type parser struct {
+	header      []byte
+	sawEBML     bool
+	sawSegment  bool
+	clusterSeen bool
+	tracks      mkv.Tracks
+	hasTracks   bool
+	scale       int64 // nanoseconds per TimestampScale tick
+	cur         *fragment
+	// prevMaxTS is the latest frame timestamp of the previous accepted
+	// fragment of this connection; the check restarts with each connection,
+	// as in KVS.
+	prevMaxTS int64
+	hasPrev   bool
+}
+
+// fatalError ends the session after its ERROR ack.
+type fatalError struct{ code ErrorCode }
+
+func (e *fatalError) Error() string {
+	return fmt.Sprintf("session ended with %d %s", e.code.ID, e.code.Name)
+}
+
+func (s *session) parse(ctx context.Context, body *countingReader) error {
+	p := &parser{scale: 1_000_000}
+	r := mkv.NewReader(body, mkv.ReaderOptions{MaxFrameSize: s.in.cfg.MaxFragmentBytes})
+	for {
+		kind, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			if p.cur != nil {
+				s.complete(ctx, p)
+			}
+			return nil
+		}
+		if err != nil {
+			return s.readFailed(ctx, p, body, err)
+		}
+		if err := s.handle(ctx, p, r, kind); err != nil {
+			var fe *fatalError
+			if errors.As(err, &fe) {
+				s.sendError(ctx, p.cur, fe.code)
+				return nil
+			}
+			return err
+		}
+		if time.Since(s.start) > s.in.cfg.MaxConnectionDuration && (kind == mkv.KindClusterEnd || kind == mkv.KindCluster) {
+			s.sendError(ctx, p.cur, ErrMaxConnectionDuration)
+			return nil
+		}
+	}
+}
+
+// readFailed decides what a Reader error means: the connection ended
+// (superseded, idle, gone), or the producer sent bytes that are not MKV.
+func (s *session) readFailed(ctx context.Context, p *parser, body *countingReader, err error) error {
+	switch {
+	case s.superseded.Load(), s.idledOut.Load(), ctx.Err() != nil:
+		return nil
+	case body.err != nil:
+		return fmt.Errorf("read PutMedia body: %w", body.err)
+	case errors.Is(err, mkv.ErrFrameTooLarge):
+		s.sendError(ctx, p.cur, ErrMaxFragmentSize)
+		return nil
+	}
+	// The source read fine, so the bytes are not valid Matroska (or the
+	// body ended inside an element).
+	s.in.log.Info("PutMedia body is not valid MKV", "stream", s.p.StreamARN, "err", err)
+	s.sendError(ctx, p.cur, ErrInvalidMKV)
+	return nil
+}
+
+func (s *session) sendError(ctx context.Context, f *fragment, code ErrorCode) {
+	a := Ack{Event: EventError, Error: code}
+	if f != nil {
+		a.Number = f.number
+		a.Timecode, a.HasTimecode = f.timecodeMS(), f.hasTimecode
+	}
+	s.send(ctx, event{ack: a})
+}
+
+// timecodeMS is the ack's FragmentTimecode: the Cluster Timestamp in
+// milliseconds.
+func (f *fragment) timecodeMS() int64 { return f.timecode * f.scale / 1e6 }
+
+func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv.Kind) error {
+	switch kind {
+	case mkv.KindEBMLHeader:
+		if p.sawEBML {
+			return &fatalError{ErrInvalidMKV} // a second MKV stream in one body
+		}
+		p.sawEBML = true
+		return p.addHeader(r.Raw())
+	case mkv.KindSegment:
+		if p.sawSegment {
+			return &fatalError{ErrInvalidMKV}
+		}
+		p.sawSegment = true
+		p.header = append(p.header, r.RawHeader()...)
+	case mkv.KindInfo:
+		if p.clusterSeen {
+			return &fatalError{ErrInvalidMKV}
+		}
+		info, err := r.Info()
+		if err != nil {
+			return &fatalError{ErrInvalidMKV}
+		}
+		if info.TimestampScale > 0 {
+			p.scale = int64(info.TimestampScale)
+		}
+		return p.addHeader(r.Raw())
+	case mkv.KindTracks:
+		if p.clusterSeen {
+			return &fatalError{ErrInvalidMKV}
+		}
+		tracks, err := r.Tracks()
+		if err != nil || len(tracks.Entries) == 0 {
+			return &fatalError{ErrInvalidMKV}
+		}
+		if len(tracks.Entries) > s.in.cfg.MaxTracks {
+			return &fatalError{ErrTooManyTracks}
+		}
+		p.tracks, p.hasTracks = tracks, true
+		return p.addHeader(r.Raw())
+	case mkv.KindCluster:
+		if p.cur != nil {
+			s.complete(ctx, p)
+		}
+		if !p.hasTracks || !p.sawSegment {
+			return &fatalError{ErrInvalidMKV}
+		}
+		p.clusterSeen = true
+		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}}
+		p.cur.media = append(p.cur.media, r.RawHeader()...)
+	case mkv.KindClusterTimestamp:
+		f := p.cur
+		if f == nil || f.hasTimecode {
+			return &fatalError{ErrInvalidMKV}
+		}
+		f.timecode, f.hasTimecode = int64(r.ClusterTimestamp()), true
+		if err := s.appendRaw(p, r); err != nil {
+			return err
+		}
+		n, err := s.in.store.ReserveNumber(ctx)
+		if err != nil {
+			s.in.log.Error("reserve fragment number", "err", err)
+			return &fatalError{ErrInternal}
+		}
+		f.number = n
+		s.send(ctx, event{ack: Ack{Event: EventBuffering, Timecode: f.timecodeMS(), HasTimecode: true, Number: n}})
+	case mkv.KindBlock:
+		f := p.cur
+		if f == nil || !f.hasTimecode || f.clusterEnded {
+			return &fatalError{ErrInvalidMKV}
+		}
+		b := r.Block()
+		if _, ok := p.tracks.Track(b.Track); !ok && f.failure == nil {
+			f.failure = &ErrTrackNumberMismatch
+		}
+		ts := (f.timecode + int64(b.Timestamp)) * p.scale
+		if f.frames == 0 || ts < f.minTS {
+			f.minTS = ts
+		}
+		if f.frames == 0 || ts > f.maxTS {
+			f.maxTS = ts
+		}
+		f.frames++
+		f.framesTrack[b.Track]++
+		return s.appendRaw(p, r)
+	case mkv.KindClusterEnd:
+		if p.cur != nil {
+			p.cur.clusterEnded = true
+		}
+	case mkv.KindSegmentEnd:
+		if p.cur != nil {
+			s.complete(ctx, p)
+		}
+	case mkv.KindTags:
+		return s.handleTags(ctx, p, r)
+	default:
+		raw, err := r.Raw()
+		if err != nil {
+			return &fatalError{ErrInvalidMKV}
+		}
+		if !p.clusterSeen {
+			return p.addHeader(raw, nil)
+		}
+		if p.cur != nil {
+			return s.appendBytes(p, raw)
+		}
+	}
+	return nil
+}
+
+func (p *parser) addHeader(raw []byte, err error) error {
+	if err != nil {
+		return &fatalError{ErrInvalidMKV}
+	}
+	p.header = append(p.header, raw...)
+	return nil
+}
+
+func (s *session) appendRaw(p *parser, r *mkv.Reader) error {
+	raw, err := r.Raw()
+	if err != nil {
+		return &fatalError{ErrInvalidMKV}
+	}
+	return s.appendBytes(p, raw)
+}
+
+// appendBytes adds raw to the current fragment, or marks it too large (the
+// rest of an oversized fragment is read and dropped).
+func (s *session) appendBytes(p *parser, raw []byte) error {
+	f := p.cur
+	if f.failure != nil && *f.failure == ErrMaxFragmentSize {
+		return nil
+	}
+	if int64(len(f.media)+len(raw)) > s.in.cfg.MaxFragmentBytes {
+		f.failure, f.media = &ErrMaxFragmentSize, nil
+		return nil
+	}
+	f.media = append(f.media, raw...)
+	return nil
+}
+
+// handleTags places a Segment-level Tags element: before the first Cluster
+// it is part of the header; after a Cluster it is the fragment's metadata,
+// and AWS_KINESISVIDEO_END_OF_FRAGMENT completes the fragment.
+func (s *session) handleTags(ctx context.Context, p *parser, r *mkv.Reader) error {
+	raw, err := r.Raw()
+	if err != nil {
+		return &fatalError{ErrInvalidMKV}
+	}
+	if !p.clusterSeen {
+		return p.addHeader(raw, nil)
+	}
+	f := p.cur
+	if f == nil {
+		return nil // metadata between fragments belongs to none
+	}
+	tags, err := r.Tags()
+	if err != nil {
+		return &fatalError{ErrInvalidMKV}
+	}
+	end := false
+	for st := range tags.All() {
+		switch {
+		case st.Name == mkv.TagEndOfFragment:
+			end = true
+			continue
+		case strings.HasPrefix(st.Name, "AWS_") && !exemptTags[st.Name]:
+			if f.failure == nil {
+				f.failure = &ErrInvalidFragmentMetadata
+			}
+		case len(st.Name) > 128 || len(st.String) > 256:
+			if f.failure == nil {
+				f.failure = &ErrMetadataLimit
+			}
+		}
+		f.metadata++
+	}
+	if f.metadata > s.in.cfg.MaxMetadataTags && f.failure == nil {
+		f.failure = &ErrMetadataLimit
+	}
+	if err := s.appendBytes(p, raw); err != nil {
+		return err
+	}
+	if end {
+		s.complete(ctx, p)
+	}
+	return nil
+}
+
+// complete validates the current fragment, stores it and queues its acks.
+func (s *session) complete(ctx context.Context, p *parser) {
+	f := p.cur
+	p.cur = nil
+	if f == nil || !f.hasTimecode {
+		if f != nil {
+			s.sendError(ctx, f, ErrInvalidMKV)
+		}
+		return
+	}
+	if code := s.validate(p, f); code != nil {
+		s.sendError(ctx, f, *code)
+		return
+	}
+	p.prevMaxTS, p.hasPrev = f.maxTS, true
+
+	retention, err := s.in.streams.RetentionHours(ctx, s.p.StreamARN)
+	if err != nil {
+		s.sendError(ctx, f, ErrStreamNotActive)
+		s.abort()
+		return
+	}
+	received := Ack{Event: EventReceived, Timecode: f.timecodeMS(), HasTimecode: true, Number: f.number}
+	if retention == 0 {
+		// Without retention, media lives only in the live buffer: there is
+		// nothing to persist and no PERSISTED ack.
+		s.send(ctx, event{ack: received})
+		return
+	}
+	producerTS := time.Unix(0, f.timecode*p.scale)
+	if !s.p.Absolute {
+		producerTS = s.p.ProducerStart.Add(time.Duration(f.timecode * p.scale))
+	}
+	if stored, ok := s.findResent(ctx, producerTS, f); ok {
+		// A fragment re-sent after a reconnect: acknowledge the stored copy.
+		received.Number = stored.Number
+		done := make(chan error, 1)
+		done <- nil
+		s.send(ctx, event{ack: received, durable: done})
+		return
+	}
+	_, durable, err := s.in.store.Append(ctx, store.NewFragment{
+		Stream:            s.p.StreamARN,
+		Number:            f.number,
+		ProducerTimestamp: producerTS,
+		ServerTimestamp:   f.serverTime,
+		Duration:          f.duration(),
+		Header:            p.header,
+		Media:             f.media,
+	})
+	if err != nil {
+		s.in.log.Error("append fragment", "stream", s.p.StreamARN, "err", err)
+		s.sendError(ctx, f, ErrArchival)
+		return
+	}
+	s.send(ctx, event{ack: received, durable: durable})
+}
+
+// validate applies the per-fragment rules; nil means the fragment is good.
+func (s *session) validate(p *parser, f *fragment) *ErrorCode {
+	if f.failure != nil {
+		return f.failure
+	}
+	for _, t := range p.tracks.Entries {
+		if f.framesTrack[t.Number] == 0 {
+			return &ErrFramesMissingForTrack
+		}
+	}
+	if time.Duration(f.maxTS-f.timecode*p.scale) > s.in.cfg.MaxFragmentDuration {
+		return &ErrMaxFragmentDuration
+	}
+	if p.hasPrev && f.minTS <= p.prevMaxTS {
+		return &ErrTimecodeNotMonotonic
+	}
+	return nil
+}
+
+// duration estimates the fragment's duration: the span of its frame
+// timestamps plus one average frame interval, for the last frame.
+func (f *fragment) duration() time.Duration {
+	span := f.maxTS - f.minTS
+	if perTrack := f.frames / max(len(f.framesTrack), 1); perTrack > 1 {
+		span += span / int64(perTrack-1)
+	}
+	return time.Duration(span)
+}
+
+// findResent looks for a stored fragment of this stream with the same
+// producer timestamp and the same bytes.
+func (s *session) findResent(ctx context.Context, producerTS time.Time, f *fragment) (store.Fragment, bool) {
+	found, err := s.in.store.List(ctx, store.FragmentQuery{
+		Stream: s.p.StreamARN, By: store.ByProducerTimestamp, Start: producerTS, End: producerTS,
+	})
+	if err != nil || len(found) == 0 {
+		return store.Fragment{}, false
+	}
+	sum := crc32.Checksum(f.media, castagnoli)
+	for _, st := range found {
+		if st.Checksum == sum && st.Size == int64(len(f.media)) {
+			return st, true
+		}
+	}
+	return store.Fragment{}, false
+}

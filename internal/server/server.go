@@ -18,6 +18,7 @@ import (
 	"github.com/openkvs/openkvs/internal/auth"
 	"github.com/openkvs/openkvs/internal/config"
 	"github.com/openkvs/openkvs/internal/control"
+	"github.com/openkvs/openkvs/internal/ingest"
 	"github.com/openkvs/openkvs/internal/store/local"
 )
 
@@ -27,6 +28,7 @@ type Server struct {
 	log      *slog.Logger
 	lock     *os.File
 	catalog  *local.Catalog
+	media    *local.Fragments
 	control  *control.Service
 	listener net.Listener
 	http     *http.Server
@@ -64,6 +66,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if s.catalog, err = local.OpenCatalog(ctx, cfg.DataDir, local.CatalogOptions{}); err != nil {
 		return nil, err
 	}
+	if s.media, err = local.OpenFragments(ctx, cfg.DataDir, local.FragmentsOptions{Logger: log}); err != nil {
+		return nil, err
+	}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
@@ -91,7 +96,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 			return "", false
 		},
 	}
-	handler, err := api.New(api.Config{MaxBodyBytes: cfg.MaxRequestBody}, api.Deps{Verifier: verifier, Control: s.control, Log: log})
+	ingester, err := ingest.New(ingest.Config{
+		MaxFragmentBytes:      cfg.MaxFragmentSize,
+		MaxFragmentDuration:   cfg.MaxFragmentDuration,
+		MaxConnectionDuration: cfg.MaxConnectionDuration,
+		ConnectionsPerSecond:  cfg.PutMediaConnectionsPerSec,
+		IdleAckInterval:       cfg.IdleAckInterval,
+		IdleTimeout:           cfg.IdleTimeout,
+	}, ingest.Deps{Store: s.media, Streams: s.control, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	handler, err := api.New(api.Config{MaxBodyBytes: cfg.MaxRequestBody},
+		api.Deps{Verifier: verifier, Control: s.control, Ingest: ingester, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +200,9 @@ func (s *Server) Close() error {
 	}
 	if s.control != nil {
 		errs = append(errs, s.control.Close())
+	}
+	if s.media != nil {
+		errs = append(errs, s.media.Close())
 	}
 	if s.catalog != nil {
 		errs = append(errs, s.catalog.Close())

@@ -19,6 +19,9 @@ import (
 // the session's own idle handling takes over.
 const firstByteTimeout = 30 * time.Second
 
+// ackWriteTimeout bounds one ack write to a producer that does not read.
+const ackWriteTimeout = 10 * time.Second
+
 // putMedia is POST /putMedia: validate the headers, wait for the first body
 // byte (which makes Go send the 100 Continue that libcurl waits for), send
 // the 200, then stream acks while ingest reads the body.
@@ -159,6 +162,8 @@ func (a *ackWriter) WriteAck(ack ingest.Ack) error {
 	}
 	b = append(b, "}\n"...)
 	a.buf = b
+	// A producer that stops reading must not hold the session forever.
+	_ = a.rc.SetWriteDeadline(time.Now().Add(ackWriteTimeout))
 	if _, err := a.w.Write(b); err != nil {
 		return err
 	}

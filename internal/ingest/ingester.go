@@ -176,10 +176,13 @@ func (in *Ingester) Serve(ctx context.Context, p Params, body io.Reader, abort f
 		in.mu.Unlock()
 	}()
 
+	// The ack loop runs until every queued ack is written, even after ctx
+	// ends: aborting the body read cancels the request's context, and the
+	// ERROR ack that caused the abort must still go out.
 	ackDone := make(chan struct{})
 	go func() {
 		defer close(ackDone)
-		s.ackLoop(ctx)
+		s.ackLoop()
 	}()
 	err := s.parse(ctx, &countingReader{r: body, s: s})
 	close(s.events)
@@ -227,17 +230,15 @@ type session struct {
 	idledOut   atomic.Bool
 }
 
-// send queues an event for the ack loop. It gives up when ctx ends.
-func (s *session) send(ctx context.Context, ev event) {
-	select {
-	case s.events <- ev:
-	case <-ctx.Done():
-	}
-}
+// send queues an event for the ack loop, which drains the queue until the
+// parse loop closes it, so send never blocks for long.
+func (s *session) send(ev event) { s.events <- ev }
 
 // ackLoop writes acks in the order the parse loop produced them, turns each
 // durability signal into PERSISTED, and sends IDLE while no data arrives.
-func (s *session) ackLoop(ctx context.Context) {
+// It ends when the parse loop is done and every durability signal came (the
+// store always sends one).
+func (s *session) ackLoop() {
 	var (
 		queue  []event // RECEIVED fragments waiting to be durable, in order
 		closed bool
@@ -291,8 +292,6 @@ func (s *session) ackLoop(ctx context.Context) {
 			} else if idle >= s.in.cfg.IdleAckInterval {
 				write(Ack{Event: EventIdle})
 			}
-		case <-ctx.Done():
-			return
 		}
 	}
 }

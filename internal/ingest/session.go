@@ -118,7 +118,7 @@ func (s *session) sendError(ctx context.Context, f *fragment, code ErrorCode) {
 		a.Number = f.number
 		a.Timecode, a.HasTimecode = f.timecodeMS(), f.hasTimecode
 	}
-	s.send(ctx, event{ack: a})
+	s.send(event{ack: a})
 }
 
 // timecodeMS is the ack's FragmentTimecode: the Cluster Timestamp in
@@ -189,7 +189,7 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 			return &fatalError{ErrInternal}
 		}
 		f.number = n
-		s.send(ctx, event{ack: Ack{Event: EventBuffering, Timecode: f.timecodeMS(), HasTimecode: true, Number: n}})
+		s.send(event{ack: Ack{Event: EventBuffering, Timecode: f.timecodeMS(), HasTimecode: true, Number: n}})
 	case mkv.KindBlock:
 		f := p.cur
 		if f == nil || !f.hasTimecode || f.clusterEnded {
@@ -339,7 +339,7 @@ func (s *session) complete(ctx context.Context, p *parser) {
 	if retention == 0 {
 		// Without retention, media lives only in the live buffer: there is
 		// nothing to persist and no PERSISTED ack.
-		s.send(ctx, event{ack: received})
+		s.send(event{ack: received})
 		return
 	}
 	producerTS := time.Unix(0, f.timecode*p.scale)
@@ -351,7 +351,7 @@ func (s *session) complete(ctx context.Context, p *parser) {
 		received.Number = stored.Number
 		done := make(chan error, 1)
 		done <- nil
-		s.send(ctx, event{ack: received, durable: done})
+		s.send(event{ack: received, durable: done})
 		return
 	}
 	_, durable, err := s.in.store.Append(ctx, store.NewFragment{
@@ -368,7 +368,7 @@ func (s *session) complete(ctx context.Context, p *parser) {
 		s.sendError(ctx, f, ErrArchival)
 		return
 	}
-	s.send(ctx, event{ack: received, durable: durable})
+	s.send(event{ack: received, durable: durable})
 }
 
 // validate applies the per-fragment rules; nil means the fragment is good.

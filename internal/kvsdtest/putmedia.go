@@ -25,10 +25,13 @@ type Ack struct {
 // PutMediaConn is an open PutMedia request: the test writes the body while
 // acks arrive on Acks, as with the producer SDK.
 type PutMediaConn struct {
-	t      testing.TB
-	body   *io.PipeWriter
-	Status int
-	Header http.Header
+	t    testing.TB
+	body *io.PipeWriter
+	// firstDone is closed once the bytes given to PutMedia are written;
+	// later writes and Close wait for it so the body stays in order.
+	firstDone chan struct{}
+	Status    int
+	Header    http.Header
 	// ErrorBody is the response body of a non-200 answer.
 	ErrorBody string
 	// Acks yields each ack line; it is closed when the response ends.
@@ -65,10 +68,15 @@ func (s *Server) PutMedia(t testing.TB, headers map[string]string, first []byte)
 		t.Fatal(err)
 	}
 	req.Header.Set("Expect", "100-continue")
-	c := &PutMediaConn{t: t, body: pw, Acks: make(chan Ack, 1024)}
-	if first != nil {
-		go func() { _, _ = pw.Write(first) }()
-	}
+	c := &PutMediaConn{t: t, body: pw, Acks: make(chan Ack, 1024), firstDone: make(chan struct{})}
+	// A test that leaves the body open still ends the request.
+	t.Cleanup(func() { _ = pw.CloseWithError(io.ErrClosedPipe) })
+	go func() {
+		defer close(c.firstDone)
+		if first != nil {
+			_, _ = pw.Write(first)
+		}
+	}()
 	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second, DisableKeepAlives: true}}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -99,16 +107,28 @@ func (s *Server) PutMedia(t testing.TB, headers map[string]string, first []byte)
 	return c
 }
 
+func (c *PutMediaConn) waitFirst() {
+	select {
+	case <-c.firstDone:
+	case <-time.After(10 * time.Second):
+		c.t.Error("the first body bytes were not consumed")
+	}
+}
+
 // Write sends more body bytes.
 func (c *PutMediaConn) Write(p []byte) {
 	c.t.Helper()
+	c.waitFirst()
 	if _, err := c.body.Write(p); err != nil {
 		c.t.Fatal(err)
 	}
 }
 
 // Close ends the body (the terminating zero-length chunk).
-func (c *PutMediaConn) Close() { _ = c.body.Close() }
+func (c *PutMediaConn) Close() {
+	c.waitFirst()
+	_ = c.body.Close()
+}
 
 // Abort drops the connection's body with an error.
 func (c *PutMediaConn) Abort() { _ = c.body.CloseWithError(io.ErrUnexpectedEOF) }

@@ -27,13 +27,24 @@ type Config struct {
 	TransitionDelay time.Duration
 	// SweepInterval is how often streams that finished deleting are purged.
 	SweepInterval time.Duration
+	// RetentionInterval is how often media older than each stream's
+	// retention is deleted.
+	RetentionInterval time.Duration
+}
+
+// Media is the part of the fragment store the control plane manages: it
+// deletes what retention expired and what deleted streams left.
+type Media interface {
+	DeleteBefore(ctx context.Context, stream string, t time.Time) (int, error)
+	DeleteStream(ctx context.Context, stream string) error
 }
 
 // Service implements the stream control-plane actions over a store.Catalog.
 type Service struct {
-	cfg Config
-	cat store.Catalog
-	log *slog.Logger
+	cfg   Config
+	cat   store.Catalog
+	media Media
+	log   *slog.Logger
 	now func() time.Time
 
 	// writeMu serialises read-modify-write sequences within this process;
@@ -47,7 +58,9 @@ type Service struct {
 // Deps are the Service's collaborators. Log may be nil; Now may be nil.
 type Deps struct {
 	Catalog store.Catalog
-	Log     *slog.Logger
+	// Media may be nil when no media is stored.
+	Media Media
+	Log   *slog.Logger
 	Now     func() time.Time
 }
 
@@ -59,7 +72,10 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Second
 	}
-	s := &Service{cfg: cfg, cat: deps.Catalog, log: deps.Log, now: deps.Now,
+	if cfg.RetentionInterval <= 0 {
+		cfg.RetentionInterval = time.Minute
+	}
+	s := &Service{cfg: cfg, cat: deps.Catalog, media: deps.Media, log: deps.Log, now: deps.Now,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -79,21 +95,70 @@ func (s *Service) Close() error {
 }
 
 // sweep purges streams whose deletion has run its course, so that their
-// names can be reused and they stop counting against the stream limit.
+// names can be reused and they stop counting against the stream limit, and
+// applies retention to every stream's media.
 func (s *Service) sweep() {
 	defer close(s.done)
 	t := time.NewTicker(s.cfg.SweepInterval)
 	defer t.Stop()
+	lastRetention := time.Time{}
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
-			if err := s.purgeDeleted(context.Background()); err != nil {
+			ctx := context.Background()
+			if err := s.purgeDeleted(ctx); err != nil {
 				s.log.Warn("purge deleted streams", "err", err)
+			}
+			if s.media != nil && time.Since(lastRetention) >= s.cfg.RetentionInterval {
+				lastRetention = time.Now()
+				if err := s.applyRetention(ctx); err != nil {
+					s.log.Warn("apply retention", "err", err)
+				}
 			}
 		}
 	}
+}
+
+// applyRetention deletes, for every stream, the media older than its
+// DataRetentionInHours.
+func (s *Service) applyRetention(ctx context.Context) error {
+	page := store.StreamPage{Limit: 1000}
+	for {
+		streams, err := s.cat.ListStreams(ctx, page)
+		if err != nil {
+			return err
+		}
+		for i, st := range streams {
+			if i == page.Limit {
+				break
+			}
+			if err := s.expire(ctx, st); err != nil {
+				return err
+			}
+		}
+		if len(streams) <= page.Limit {
+			return nil
+		}
+		page.After = streams[page.Limit-1].Name
+	}
+}
+
+// expire deletes the stream's media older than its retention.
+func (s *Service) expire(ctx context.Context, st store.Stream) error {
+	if s.media == nil || st.RetentionHours == 0 || st.Status == store.StatusDeleting {
+		return nil
+	}
+	cutoff := s.now().Add(-time.Duration(st.RetentionHours) * time.Hour)
+	n, err := s.media.DeleteBefore(ctx, st.ARN, cutoff)
+	if err != nil {
+		return fmt.Errorf("expire media of %s: %w", st.Name, err)
+	}
+	if n > 0 {
+		s.log.Info("retention deleted fragments", "stream", st.Name, "fragments", n)
+	}
+	return nil
 }
 
 func (s *Service) purgeDeleted(ctx context.Context) error {
@@ -109,10 +174,9 @@ func (s *Service) purgeDeleted(ctx context.Context) error {
 				break
 			}
 			if st.Gone(now) {
-				if err := s.cat.DeleteStream(ctx, st.Name, st.Revision); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("purge stream %q: %w", st.Name, err)
+				if err := s.purge(ctx, st); err != nil {
+					return err
 				}
-				s.log.Info("stream deleted", "stream", st.Name)
 			}
 		}
 		if len(streams) <= page.Limit {
@@ -120,6 +184,22 @@ func (s *Service) purgeDeleted(ctx context.Context) error {
 		}
 		page.After = streams[page.Limit-1].Name
 	}
+}
+
+// purge removes a stream that finished deleting: its media first, so that
+// a crash in between leaves a catalog entry that the next sweep purges
+// again rather than orphaned media.
+func (s *Service) purge(ctx context.Context, st store.Stream) error {
+	if s.media != nil {
+		if err := s.media.DeleteStream(ctx, st.ARN); err != nil {
+			return fmt.Errorf("delete media of %q: %w", st.Name, err)
+		}
+	}
+	if err := s.cat.DeleteStream(ctx, st.Name, st.Revision); err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("purge stream %q: %w", st.Name, err)
+	}
+	s.log.Info("stream deleted", "stream", st.Name)
+	return nil
 }
 
 // newVersion returns a fresh random version string, shaped like the

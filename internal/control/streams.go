@@ -93,8 +93,8 @@ func (s *Service) CreateStream(ctx context.Context, in CreateStreamInput) (strin
 			return "", errkind.New(ErrInUse, "The stream %s already exists.", name)
 		}
 		// Deleted but not yet swept: purge it now so the name is free.
-		if err := s.cat.DeleteStream(ctx, name, old.Revision); err != nil {
-			return "", fmt.Errorf("purge deleted stream: %w", err)
+		if err := s.purge(ctx, old); err != nil {
+			return "", err
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return "", err
@@ -455,7 +455,7 @@ func (s *Service) UpdateDataRetention(ctx context.Context, in UpdateDataRetentio
 	if err := checkEnum("operation", *in.Operation, operationIncrease, operationDecrease); err != nil {
 		return err
 	}
-	return s.mutate(ctx, in.StreamRef, in.CurrentVersion, ErrInvalidArgument, func(st *store.Stream) error {
+	err := s.mutate(ctx, in.StreamRef, in.CurrentVersion, ErrInvalidArgument, func(st *store.Stream) error {
 		next := st.RetentionHours + change
 		if *in.Operation == operationDecrease {
 			next = st.RetentionHours - change
@@ -467,6 +467,15 @@ func (s *Service) UpdateDataRetention(ctx context.Context, in UpdateDataRetentio
 		st.Version = newVersion()
 		return nil
 	})
+	if err != nil || *in.Operation != operationDecrease {
+		return err
+	}
+	// A decrease deletes data older than the new period at once.
+	st, err := s.lookup(ctx, in.StreamRef, ErrInvalidArgument)
+	if err != nil {
+		return nil // deleted meanwhile: nothing to expire
+	}
+	return s.expire(ctx, st)
 }
 
 // DataStream returns the stream a data-plane request names, if it is not

@@ -79,7 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		DataEndpoint:    s.url,
 		MaxStreams:      cfg.StreamLimit(),
 		TransitionDelay: cfg.TransitionDelay,
-	}, control.Deps{Catalog: s.catalog, Log: log}); err != nil {
+	}, control.Deps{Catalog: s.catalog, Media: s.media, Log: log}); err != nil {
 		return nil, err
 	}
 	mode := auth.ModeSigV4

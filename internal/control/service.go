@@ -45,7 +45,7 @@ type Service struct {
 	cat   store.Catalog
 	media Media
 	log   *slog.Logger
-	now func() time.Time
+	now   func() time.Time
 
 	// writeMu serialises read-modify-write sequences within this process;
 	// the catalog's revision check catches writers in other processes.
@@ -61,7 +61,7 @@ type Deps struct {
 	// Media may be nil when no media is stored.
 	Media Media
 	Log   *slog.Logger
-	Now     func() time.Time
+	Now   func() time.Time
 }
 
 // New returns a Service and starts its sweeper, which Close stops.

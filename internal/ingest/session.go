@@ -32,13 +32,18 @@ type fragment struct {
 	serverTime   time.Time
 	media        []byte
 	clusterEnded bool
-	// minTS and maxTS are frame timestamps in nanoseconds.
+	// minTS and maxTS are frame timestamps in nanoseconds, over all tracks
+	// and per track.
 	minTS, maxTS int64
 	frames       int
 	framesTrack  map[uint64]int
+	trackSpan    map[uint64]span
 	metadata     int
 	failure      *ErrorCode
 }
+
+// span is the earliest and latest frame timestamp of one track.
+type span struct{ min, max int64 }
 
 // parser holds the state of one session's Matroska stream.
 type parser struct {
@@ -50,11 +55,10 @@ type parser struct {
 	hasTracks   bool
 	scale       int64 // nanoseconds per TimestampScale tick
 	cur         *fragment
-	// prevMaxTS is the latest frame timestamp of the previous accepted
-	// fragment of this connection; the check restarts with each connection,
-	// as in KVS.
-	prevMaxTS int64
-	hasPrev   bool
+	// prevMax is, per track, the latest frame timestamp of the previous
+	// accepted fragment of this connection; the check restarts with each
+	// connection, as in KVS.
+	prevMax map[uint64]int64
 }
 
 // fatalError ends the session after its ERROR ack.
@@ -65,7 +69,7 @@ func (e *fatalError) Error() string {
 }
 
 func (s *session) parse(ctx context.Context, body *countingReader) error {
-	p := &parser{scale: 1_000_000}
+	p := &parser{scale: 1_000_000, prevMax: map[uint64]int64{}}
 	r := mkv.NewReader(body, mkv.ReaderOptions{MaxFrameSize: s.in.cfg.MaxFragmentBytes})
 	for {
 		kind, err := r.Next()
@@ -172,7 +176,7 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 			return &fatalError{ErrInvalidMKV}
 		}
 		p.clusterSeen = true
-		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}}
+		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{}}
 		p.cur.media = append(p.cur.media, r.RawHeader()...)
 	case mkv.KindClusterTimestamp:
 		f := p.cur
@@ -208,6 +212,11 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		}
 		f.frames++
 		f.framesTrack[b.Track]++
+		if sp, ok := f.trackSpan[b.Track]; !ok {
+			f.trackSpan[b.Track] = span{ts, ts}
+		} else {
+			f.trackSpan[b.Track] = span{min(sp.min, ts), max(sp.max, ts)}
+		}
 		return s.appendRaw(p, r)
 	case mkv.KindClusterEnd:
 		if p.cur != nil {
@@ -327,7 +336,9 @@ func (s *session) complete(ctx context.Context, p *parser) {
 		s.sendError(ctx, f, *code)
 		return
 	}
-	p.prevMaxTS, p.hasPrev = f.maxTS, true
+	for track, sp := range f.trackSpan {
+		p.prevMax[track] = sp.max
+	}
 
 	retention, err := s.in.streams.RetentionHours(ctx, s.p.StreamARN)
 	if err != nil {
@@ -384,8 +395,15 @@ func (s *session) validate(p *parser, f *fragment) *ErrorCode {
 	if time.Duration(f.maxTS-f.timecode*p.scale) > s.in.cfg.MaxFragmentDuration {
 		return &ErrMaxFragmentDuration
 	}
-	if p.hasPrev && f.minTS <= p.prevMaxTS {
-		return &ErrTimecodeNotMonotonic
+	// Each track's frames must start after that track's last frame of the
+	// previous fragment. The rule is per track because muxers such as
+	// ffmpeg interleave audio around a video key frame, so the first audio
+	// frames of a fragment may precede the previous fragment's last video
+	// frame.
+	for track, sp := range f.trackSpan {
+		if prev, ok := p.prevMax[track]; ok && sp.min <= prev {
+			return &ErrTimecodeNotMonotonic
+		}
 	}
 	return nil
 }

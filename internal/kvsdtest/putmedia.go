@@ -124,6 +124,14 @@ func (c *PutMediaConn) Write(p []byte) {
 	}
 }
 
+// TryWrite sends more body bytes and reports a failure instead of failing
+// the test, for tests that expect the server to go away.
+func (c *PutMediaConn) TryWrite(p []byte) error {
+	c.waitFirst()
+	_, err := c.body.Write(p)
+	return err
+}
+
 // Close ends the body (the terminating zero-length chunk).
 func (c *PutMediaConn) Close() {
 	c.waitFirst()

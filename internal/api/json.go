@@ -24,16 +24,13 @@ func decodeBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
+	// Unmarshal also rejects data after the object.
+	if err := json.Unmarshal(body, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return errkind.New(errSerialization, "Cannot deserialize %s: expected %s, got a JSON %s.", fieldName(typeErr), typeErr.Type, typeErr.Value)
 		}
 		return errkind.New(errSerialization, "The request body is not valid JSON: %v", err)
-	}
-	if dec.More() {
-		return errkind.New(errSerialization, "The request body has data after the JSON object.")
 	}
 	return nil
 }

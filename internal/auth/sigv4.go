@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openkvs/openkvs/internal/errkind"
@@ -50,6 +51,9 @@ type Verifier struct {
 	MaxSkew time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+
+	keysMu sync.RWMutex
+	keys   map[string]cachedKey
 }
 
 // Identity is who signed a request.
@@ -106,7 +110,7 @@ func (v *Verifier) Verify(r *http.Request, payloadHash string) (Identity, error)
 	if !ok {
 		return Identity{}, errkind.New(ErrUnknownKey, "The security token included in the request is invalid.")
 	}
-	want := computeSignature(secret, sig, canonicalRequest(r, sig, payloadHash))
+	want := computeSignature(v.signingKey(secret, sig), sig, canonicalRequest(r, sig, payloadHash))
 	if !hmac.Equal([]byte(want), []byte(sig.signature)) {
 		return Identity{}, errkind.New(ErrSignatureMismatch, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
@@ -386,15 +390,49 @@ func uriEncode(s string, encodeSlash bool) string {
 	return b.String()
 }
 
-func computeSignature(secret string, sig signature, canonical string) string {
+func computeSignature(key []byte, sig signature, canonical string) string {
 	sum := sha256.Sum256([]byte(canonical))
 	scope := sig.date + "/" + sig.region + "/" + sig.service + "/" + sig.terminator
 	toSign := algorithm + "\n" + sig.amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+	return hex.EncodeToString(hmacSHA256(key, toSign))
+}
+
+// deriveSigningKey is the SigV4 key for one secret, day, region and
+// service.
+func deriveSigningKey(secret string, sig signature) []byte {
 	key := hmacSHA256([]byte("AWS4"+secret), sig.date)
 	key = hmacSHA256(key, sig.region)
 	key = hmacSHA256(key, sig.service)
-	key = hmacSHA256(key, sig.terminator)
-	return hex.EncodeToString(hmacSHA256(key, toSign))
+	return hmacSHA256(key, sig.terminator)
+}
+
+// signingKey returns the derived key, cached: it changes once a day per
+// access key, and deriving it is four of the five HMACs a request costs.
+func (v *Verifier) signingKey(secret string, sig signature) []byte {
+	id := sig.accessKey + "/" + sig.date + "/" + sig.region + "/" + sig.service + "/" + sig.terminator
+	v.keysMu.RLock()
+	k, ok := v.keys[id]
+	v.keysMu.RUnlock()
+	if ok && k.secret == secret {
+		return k.key
+	}
+	key := deriveSigningKey(secret, sig)
+	v.keysMu.Lock()
+	if v.keys == nil || len(v.keys) >= maxCachedKeys {
+		v.keys = make(map[string]cachedKey) // simple bound: start over
+	}
+	v.keys[id] = cachedKey{secret: secret, key: key}
+	v.keysMu.Unlock()
+	return key
+}
+
+// maxCachedKeys bounds the signing-key cache (one entry per access key and
+// day in practice).
+const maxCachedKeys = 1024
+
+type cachedKey struct {
+	secret string
+	key    []byte
 }
 
 func hmacSHA256(key []byte, data string) []byte {

@@ -259,3 +259,20 @@ func TestLoadOrCreateRoot(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, errors.Is(err, os.ErrNotExist))
 }
+
+// TestSigningKeyCacheFollowsSecret checks that a cached signing key is not
+// used once the access key's secret changed.
+func TestSigningKeyCacheFollowsSecret(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	secret := testSecret
+	v := newVerifier(now)
+	v.Secrets = func(id string) (string, bool) { return secret, id == testKey }
+	body := `{}`
+	_, err := v.Verify(sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", nil), PayloadHash([]byte(body)))
+	require.NoError(t, err)
+	secret = "rotated"
+	_, err = v.Verify(sdkSigned(t, body, now, testKey, testSecret, "us-east-1", "kinesisvideo", nil), PayloadHash([]byte(body)))
+	require.ErrorIs(t, err, ErrSignatureMismatch)
+	_, err = v.Verify(sdkSigned(t, body, now, testKey, "rotated", "us-east-1", "kinesisvideo", nil), PayloadHash([]byte(body)))
+	require.NoError(t, err)
+}

@@ -49,6 +49,13 @@ type Config struct {
 	PutMediaConnectionsPerSec int
 	IdleAckInterval           time.Duration
 	IdleTimeout               time.Duration
+	// PutMediaBytesPerSec and PutMediaFragmentsPerSec pace each PutMedia
+	// session; 0 turns the limit off.
+	PutMediaBytesPerSec     int64
+	PutMediaFragmentsPerSec float64
+	// MaxMediaBytes caps the media store; the oldest media goes first.
+	// 0 means no cap.
+	MaxMediaBytes int64
 
 	LogLevel  string
 	LogFormat string
@@ -81,6 +88,8 @@ func Defaults() Config {
 		PutMediaConnectionsPerSec: 5,
 		IdleAckInterval:           time.Second,
 		IdleTimeout:               30 * time.Second,
+		PutMediaBytesPerSec:       12_500_000,
+		PutMediaFragmentsPerSec:   5,
 
 		LogLevel:  "info",
 		LogFormat: "text",
@@ -112,6 +121,9 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.PutMediaConnectionsPerSec, "putmedia-connections-per-second", c.PutMediaConnectionsPerSec, "new PutMedia connections allowed per stream per second")
 	fs.DurationVar(&c.IdleAckInterval, "idle-ack-interval", c.IdleAckInterval, "how often PutMedia sends IDLE while no data arrives")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close a PutMedia connection after this long without data")
+	fs.Int64Var(&c.PutMediaBytesPerSec, "putmedia-bytes-per-second", c.PutMediaBytesPerSec, "PutMedia read rate per stream, 0 for no limit")
+	fs.Float64Var(&c.PutMediaFragmentsPerSec, "putmedia-fragments-per-second", c.PutMediaFragmentsPerSec, "PutMedia fragments per second per stream, 0 for no limit")
+	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	return fs
@@ -263,6 +275,9 @@ func (c *Config) Validate() error {
 		if d.v <= 0 {
 			bad("%s %s: must be positive", d.name, d.v)
 		}
+	}
+	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 {
+		bad("putmedia-bytes-per-second, putmedia-fragments-per-second and max-media-bytes must not be negative")
 	}
 	if c.PutMediaConnectionsPerSec < 1 {
 		bad("putmedia-connections-per-second %d: must be at least 1", c.PutMediaConnectionsPerSec)

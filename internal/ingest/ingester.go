@@ -28,6 +28,10 @@ type Config struct {
 	IdleTimeout time.Duration // 30 s
 	// ConnectionsPerSecond limits new PutMedia sessions per stream.
 	ConnectionsPerSecond int // 5
+	// BytesPerSecond and FragmentsPerSecond pace a session's reading, as
+	// KVS throttles a stream above its quota; 0 means no limit.
+	BytesPerSecond     int64
+	FragmentsPerSecond float64
 }
 
 func (c Config) withDefaults() Config {
@@ -156,8 +160,10 @@ type Params struct {
 func (in *Ingester) Serve(ctx context.Context, p Params, body io.Reader, abort func(), acks AckWriter) error {
 	s := &session{
 		in: in, p: p, abort: sync.OnceFunc(abort), acks: acks,
-		events: make(chan event, 64),
-		start:  in.now(),
+		events:    make(chan event, 64),
+		start:     in.now(),
+		bytes:     newPacer(float64(in.cfg.BytesPerSecond)),
+		fragments: newPacer(in.cfg.FragmentsPerSecond),
 	}
 	s.lastData.Store(s.start.UnixNano())
 	in.mu.Lock()
@@ -211,6 +217,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if n > 0 {
 		c.s.lastData.Store(c.s.in.now().UnixNano())
+		c.s.bytes.take(float64(n))
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		c.err = err
@@ -219,6 +226,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 type session struct {
+	bytes      *pacer
+	fragments  *pacer
 	in         *Ingester
 	p          Params
 	abort      func()

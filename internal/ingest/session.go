@@ -176,6 +176,7 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 			return &fatalError{ErrInvalidMKV}
 		}
 		p.clusterSeen = true
+		s.fragments.take(1)
 		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{}}
 		p.cur.media = append(p.cur.media, r.RawHeader()...)
 	case mkv.KindClusterTimestamp:

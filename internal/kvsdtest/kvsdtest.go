@@ -45,6 +45,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg.DataDir = t.TempDir()
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = AccessKeyID, SecretAccessKey
 	cfg.TransitionDelay = 50 * time.Millisecond
+	// Tests send media faster than realtime; the PutMedia rate limits have
+	// tests of their own.
+	cfg.PutMediaBytesPerSec, cfg.PutMediaFragmentsPerSec = 0, 0
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if s.catalog, err = local.OpenCatalog(ctx, cfg.DataDir, local.CatalogOptions{}); err != nil {
 		return nil, err
 	}
-	if s.media, err = local.OpenFragments(ctx, cfg.DataDir, local.FragmentsOptions{Logger: log}); err != nil {
+	if s.media, err = local.OpenFragments(ctx, cfg.DataDir, local.FragmentsOptions{MaxBytes: cfg.MaxMediaBytes, Logger: log}); err != nil {
 		return nil, err
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
@@ -103,6 +103,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		ConnectionsPerSecond:  cfg.PutMediaConnectionsPerSec,
 		IdleAckInterval:       cfg.IdleAckInterval,
 		IdleTimeout:           cfg.IdleTimeout,
+		BytesPerSecond:        cfg.PutMediaBytesPerSec,
+		FragmentsPerSecond:    cfg.PutMediaFragmentsPerSec,
 	}, ingest.Deps{Store: s.media, Streams: s.control, Log: log})
 	if err != nil {
 		return nil, err

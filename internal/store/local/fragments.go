@@ -98,6 +98,12 @@ func (o FragmentsOptions) withDefaults() FragmentsOptions {
 	if o.MaxPendingBytes <= 0 {
 		o.MaxPendingBytes = DefaultMaxPendingBytes
 	}
+	if o.MaxBytes > 0 {
+		// A commit can only evict segments older than itself, so a batch
+		// must fit beside them: cap it at a quarter of MaxBytes and let a
+		// burst of appends wait (backpressure) instead of failing.
+		o.MaxPendingBytes = max(1, min(o.MaxPendingBytes, o.MaxBytes/4))
+	}
 	if o.OpenSegments <= 0 {
 		o.OpenSegments = DefaultOpenSegments
 	}

@@ -15,6 +15,10 @@ import (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// unknownSizeSegment is a Segment element header with the 8-octet unknown
+// size 01 FF FF FF FF FF FF FF, as real GetMedia output has it.
+var unknownSizeSegment = []byte{0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}
+
 // exemptTags are the AWS_ names producers may send as fragment metadata.
 var exemptTags = map[string]bool{
 	mkv.TagEndOfFragment:                true,
@@ -142,7 +146,10 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 			return &fatalError{ErrInvalidMKV}
 		}
 		p.sawSegment = true
-		p.header = append(p.header, r.RawHeader()...)
+		// GetMedia repeats the header in every chunk inside a Segment of
+		// unknown size written on 8 octets, whatever size the producer
+		// used; store it in that form.
+		p.header = append(p.header, unknownSizeSegment...)
 	case mkv.KindInfo:
 		if p.clusterSeen {
 			return &fatalError{ErrInvalidMKV}

@@ -7,6 +7,7 @@ import (
 	"github.com/openkvs/openkvs/internal/auth"
 	"github.com/openkvs/openkvs/internal/control"
 	"github.com/openkvs/openkvs/internal/ingest"
+	"github.com/openkvs/openkvs/internal/media"
 )
 
 // Failures that only the api layer detects.
@@ -38,6 +39,9 @@ var errorTable = []struct {
 	{control.ErrTagLimit, awsError{"TagsPerResourceExceededLimitException", http.StatusBadRequest}},
 	{control.ErrStreamLimit, awsError{"AccountStreamLimitExceededException", http.StatusBadRequest}},
 
+	{media.ErrNotFound, awsError{"ResourceNotFoundException", http.StatusNotFound}},
+	{media.ErrInvalidArgument, awsError{"InvalidArgumentException", http.StatusBadRequest}},
+	{media.ErrConnectionLimit, awsError{"ConnectionLimitExceededException", http.StatusBadRequest}},
 	{ingest.ErrThrottled, awsError{"ClientLimitExceededException", http.StatusBadRequest}},
 
 	{auth.ErrMissingAuth, awsError{"MissingAuthenticationTokenException", http.StatusForbidden}},

@@ -13,6 +13,7 @@ import (
 	"github.com/openkvs/openkvs/internal/control"
 	"github.com/openkvs/openkvs/internal/errkind"
 	"github.com/openkvs/openkvs/internal/ingest"
+	"github.com/openkvs/openkvs/internal/media"
 )
 
 // firstByteTimeout bounds the wait for a PutMedia body to start; afterwards
@@ -25,7 +26,7 @@ const ackWriteTimeout = 10 * time.Second
 // putMedia is POST /putMedia: validate the headers, wait for the first body
 // byte (which makes Go send the 100 Continue that libcurl waits for), send
 // the 200, then stream acks while ingest reads the body.
-func (h *Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) putMedia(w http.ResponseWriter, r *http.Request, _ *request) error {
 	if h.ingest == nil {
 		return errkind.New(errNotImplemented, "PutMedia is not enabled on this kvsd.")
 	}
@@ -150,7 +151,7 @@ func (a *ackWriter) WriteAck(ack ingest.Ack) error {
 	}
 	if ack.Number != 0 {
 		b = append(b, `,"FragmentNumber":"`...)
-		b = append(b, formatFragmentNumber(ack.Number)...)
+		b = append(b, media.FormatFragmentNumber(ack.Number)...)
 		b = append(b, '"')
 	}
 	if ack.Event == ingest.EventError {

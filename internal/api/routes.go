@@ -9,6 +9,15 @@ import "net/http"
 func (h *Handler) routeTable() map[string]route {
 	post := func(op string, a actionFunc) route { return route{op: op, method: http.MethodPost, action: a} }
 	get := func(op string) route { return route{op: op, method: http.MethodGet} }
+	// Read APIs stream their answer; without a media service they are not
+	// implemented.
+	reader := func(op string, a actionFunc, stream func(http.ResponseWriter, *http.Request, *request) error) route {
+		rt := post(op, nil)
+		if h.media != nil {
+			rt.action, rt.stream = a, stream
+		}
+		return rt
+	}
 	return map[string]route{
 		// Control plane: streams.
 		"/createStream":        post("CreateStream", h.createStream),
@@ -49,11 +58,11 @@ func (h *Handler) routeTable() map[string]route {
 
 		// Media.
 		"/putMedia": {op: "PutMedia", method: http.MethodPost, streamed: true, stream: h.putMedia},
-		"/getMedia": post("GetMedia", nil),
+		"/getMedia": reader("GetMedia", nil, h.getMedia),
 
 		// Archived media.
-		"/listFragments":              post("ListFragments", nil),
-		"/getMediaForFragmentList":    post("GetMediaForFragmentList", nil),
+		"/listFragments":              reader("ListFragments", h.listFragments, nil),
+		"/getMediaForFragmentList":    reader("GetMediaForFragmentList", nil, h.getMediaForFragmentList),
 		"/getClip":                    post("GetClip", nil),
 		"/getHLSStreamingSessionURL":  post("GetHLSStreamingSessionURL", nil),
 		"/getDASHStreamingSessionURL": post("GetDASHStreamingSessionURL", nil),

@@ -16,6 +16,7 @@ import (
 	"github.com/openkvs/openkvs/internal/control"
 	"github.com/openkvs/openkvs/internal/errkind"
 	"github.com/openkvs/openkvs/internal/ingest"
+	"github.com/openkvs/openkvs/internal/media"
 )
 
 // Config tunes the HTTP layer.
@@ -30,6 +31,9 @@ type Deps struct {
 	Control  *control.Service
 	// Ingest runs PutMedia sessions; nil leaves PutMedia unimplemented.
 	Ingest *ingest.Ingester
+	// Media serves stored fragments; nil leaves the read APIs
+	// unimplemented.
+	Media *media.Service
 	// Log may be nil.
 	Log *slog.Logger
 }
@@ -40,6 +44,7 @@ type Handler struct {
 	verify *auth.Verifier
 	ctl    *control.Service
 	ingest *ingest.Ingester
+	media  *media.Service
 	log    *slog.Logger
 	routes map[string]route
 }
@@ -52,7 +57,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, log: deps.Log}
+	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, media: deps.Media, log: deps.Log}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -84,7 +89,7 @@ type route struct {
 	// stream, when set, serves a streaming operation itself after
 	// authentication. An error it returns before writing a response is
 	// sent as an AWS error.
-	stream func(w http.ResponseWriter, r *http.Request) error
+	stream func(w http.ResponseWriter, r *http.Request, req *request) error
 }
 
 // ServeHTTP implements http.Handler.
@@ -134,7 +139,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route, known 
 	}
 	req.identity = id
 	if rt.stream != nil {
-		return http.StatusOK, rt.stream(w, r)
+		return http.StatusOK, rt.stream(w, r, req)
 	}
 	if rt.action == nil {
 		return 0, errkind.New(errNotImplemented, "%s is not implemented by this kvsd yet.", rt.op)

@@ -77,10 +77,15 @@ type Streams interface {
 	RetentionHours(ctx context.Context, arn string) (int, error)
 }
 
-// Deps are the Ingester's collaborators. Log and Now may be nil.
+// Notifier is told when a stream has a new fragment, so that live readers
+// wake up.
+type Notifier interface{ Notify(stream string) }
+
+// Deps are the Ingester's collaborators. Live, Log and Now may be nil.
 type Deps struct {
 	Store   FragmentStore
 	Streams Streams
+	Live    Notifier
 	Log     *slog.Logger
 	Now     func() time.Time
 }
@@ -95,6 +100,7 @@ type Ingester struct {
 	cfg     Config
 	store   FragmentStore
 	streams Streams
+	live    Notifier
 	log     *slog.Logger
 	now     func() time.Time
 
@@ -108,7 +114,7 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	if deps.Store == nil || deps.Streams == nil {
 		return nil, errors.New("ingest: store and streams are required")
 	}
-	in := &Ingester{cfg: cfg.withDefaults(), store: deps.Store, streams: deps.Streams, log: deps.Log, now: deps.Now,
+	in := &Ingester{cfg: cfg.withDefaults(), store: deps.Store, streams: deps.Streams, live: deps.Live, log: deps.Log, now: deps.Now,
 		sessions: map[string]*session{}, admitted: map[string][]time.Time{}}
 	if in.log == nil {
 		in.log = slog.New(slog.DiscardHandler)

@@ -301,7 +301,7 @@ func (s *session) handleTags(ctx context.Context, p *parser, r *mkv.Reader) erro
 	if err != nil {
 		return &fatalError{ErrInvalidMKV}
 	}
-	end := false
+	end, others := false, false
 	for st := range tags.All() {
 		switch {
 		case st.Name == mkv.TagEndOfFragment:
@@ -317,12 +317,17 @@ func (s *session) handleTags(ctx context.Context, p *parser, r *mkv.Reader) erro
 			}
 		}
 		f.metadata++
+		others = true
 	}
 	if f.metadata > s.in.cfg.MaxMetadataTags && f.failure == nil {
 		f.failure = &ErrMetadataLimit
 	}
-	if err := s.appendBytes(p, raw); err != nil {
-		return err
+	// The END_OF_FRAGMENT marker is protocol, not metadata: like KVS, do
+	// not store or return a Tags element that holds only it.
+	if others || !end {
+		if err := s.appendBytes(p, raw); err != nil {
+			return err
+		}
 	}
 	if end {
 		s.complete(ctx, p)
@@ -386,6 +391,9 @@ func (s *session) complete(ctx context.Context, p *parser) {
 		s.in.log.Error("append fragment", "stream", s.p.StreamARN, "err", err)
 		s.sendError(ctx, f, ErrArchival)
 		return
+	}
+	if s.in.live != nil {
+		s.in.live.Notify(s.p.StreamARN)
 	}
 	s.send(event{ack: received, durable: durable})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo"
+	"github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia"
 
 	"github.com/openkvs/openkvs/internal/config"
 	"github.com/openkvs/openkvs/internal/server"
@@ -113,4 +114,11 @@ func (s *Server) KinesisVideo(optFns ...func(*kinesisvideo.Options)) *kinesisvid
 	return kinesisvideo.NewFromConfig(s.AWSConfig(), append([]func(*kinesisvideo.Options){func(o *kinesisvideo.Options) {
 		o.BaseEndpoint = aws.String(s.URL)
 	}}, optFns...)...)
+}
+
+// ArchivedMedia returns an archived-media client for the server.
+func (s *Server) ArchivedMedia() *kinesisvideoarchivedmedia.Client {
+	return kinesisvideoarchivedmedia.NewFromConfig(s.AWSConfig(), func(o *kinesisvideoarchivedmedia.Options) {
+		o.BaseEndpoint = aws.String(s.URL)
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/internal/store"
 	"github.com/openkvs/openkvs/internal/store/local"
+	"github.com/openkvs/openkvs/mkv"
 )
 
 // buildKVSD compiles cmd/kvsd for tests that run it as a process.
@@ -93,6 +94,7 @@ func TestCrashKeepsPersistedFragments(t *testing.T) {
 		wg        sync.WaitGroup
 	)
 	header := kvsdtest.NewBody(t).Bytes()
+	endOfFragment := kvsdtest.NewBody(t).Tags(mkv.TagEndOfFragment, "").Bytes()[len(header):]
 	for i := range streams {
 		wg.Add(1)
 		go func() {
@@ -121,11 +123,13 @@ func TestCrashKeepsPersistedFragments(t *testing.T) {
 			for k := 0; ; k++ {
 				tc := int64(1_000_000 + k*1000)
 				frames := kvsdtest.Video(3, 1000+rng.IntN(20000))
-				cluster := kvsdtest.NewBody(t).Cluster(uint64(tc), frames, map[string]string{"k": strconv.Itoa(k)}, false).Bytes()[len(header):]
+				// kvsd keeps the cluster and its metadata verbatim, and not
+				// the END_OF_FRAGMENT marker.
+				cluster := kvsdtest.NewBody(t).Cluster(uint64(tc), frames, map[string]string{"k": strconv.Itoa(k)}, true).Bytes()[len(header):]
 				sentMu.Lock()
 				sent[tc] = cluster
 				sentMu.Unlock()
-				if conn.TryWrite(cluster) != nil {
+				if conn.TryWrite(append(cluster, endOfFragment...)) != nil {
 					return // kvsd is gone
 				}
 				time.Sleep(time.Duration(5+rng.IntN(20)) * time.Millisecond)

@@ -19,6 +19,8 @@ import (
 	"github.com/openkvs/openkvs/internal/config"
 	"github.com/openkvs/openkvs/internal/control"
 	"github.com/openkvs/openkvs/internal/ingest"
+	"github.com/openkvs/openkvs/internal/live"
+	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/store/local"
 )
 
@@ -96,6 +98,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 			return "", false
 		},
 	}
+	notifier := live.NewNotifier()
+	reader, err := media.New(media.Config{}, media.Deps{Store: s.media, Live: notifier, Log: log})
+	if err != nil {
+		return nil, err
+	}
 	ingester, err := ingest.New(ingest.Config{
 		MaxFragmentBytes:      cfg.MaxFragmentSize,
 		MaxFragmentDuration:   cfg.MaxFragmentDuration,
@@ -105,12 +112,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		IdleTimeout:           cfg.IdleTimeout,
 		BytesPerSecond:        cfg.PutMediaBytesPerSec,
 		FragmentsPerSecond:    cfg.PutMediaFragmentsPerSec,
-	}, ingest.Deps{Store: s.media, Streams: s.control, Log: log})
+	}, ingest.Deps{Store: s.media, Streams: s.control, Live: notifier, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	handler, err := api.New(api.Config{MaxBodyBytes: cfg.MaxRequestBody},
-		api.Deps{Verifier: verifier, Control: s.control, Ingest: ingester, Log: log})
+		api.Deps{Verifier: verifier, Control: s.control, Ingest: ingester, Media: reader, Log: log})
 	if err != nil {
 		return nil, err
 	}

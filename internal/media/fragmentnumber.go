@@ -1,4 +1,4 @@
-package api
+package media
 
 import (
 	"fmt"
@@ -11,13 +11,15 @@ import (
 // so that they sort as strings in the order of the numbers.
 const fragmentNumberPrefix = "91343852333"
 
-func formatFragmentNumber(n uint64) string {
+// FormatFragmentNumber returns the KVS fragment number string of a store
+// fragment number.
+func FormatFragmentNumber(n uint64) string {
 	return fmt.Sprintf("%s%036d", fragmentNumberPrefix, n)
 }
 
-// parseFragmentNumber returns the store number of a fragment number string,
-// or false if the string is not one kvsd issued.
-func parseFragmentNumber(s string) (uint64, bool) {
+// ParseFragmentNumber returns the store number of a fragment number
+// string, or false if the string is not one kvsd issued.
+func ParseFragmentNumber(s string) (uint64, bool) {
 	if len(s) != 47 || !strings.HasPrefix(s, fragmentNumberPrefix) {
 		return 0, false
 	}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/openkvs/openkvs/mkv"
 	"github.com/openkvs/openkvs/internal/store"
+	"github.com/openkvs/openkvs/mkv"
 )
 
 // Tag names of GetMediaForFragmentList, which differ from GetMedia's.

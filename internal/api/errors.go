@@ -42,6 +42,7 @@ var errorTable = []struct {
 	{media.ErrNotFound, awsError{"ResourceNotFoundException", http.StatusNotFound}},
 	{media.ErrInvalidArgument, awsError{"InvalidArgumentException", http.StatusBadRequest}},
 	{media.ErrConnectionLimit, awsError{"ConnectionLimitExceededException", http.StatusBadRequest}},
+	{media.ErrClientLimit, awsError{"ClientLimitExceededException", http.StatusBadRequest}},
 	{ingest.ErrThrottled, awsError{"ClientLimitExceededException", http.StatusBadRequest}},
 
 	{auth.ErrMissingAuth, awsError{"MissingAuthenticationTokenException", http.StatusForbidden}},

@@ -178,6 +178,10 @@ func (s *Service) CheckFragments(ctx context.Context, stream string, numbers []s
 	if len(numbers) < 1 || len(numbers) > 1000 {
 		return nil, errkind.New(ErrInvalidArgument, "Fragments must list between 1 and 1000 fragment numbers, not %d.", len(numbers))
 	}
+	// GetMediaForFragmentList costs one fragment-media point per fragment.
+	if err := s.media.spend(stream, len(numbers), s.now()); err != nil {
+		return nil, err
+	}
 	out := make([]store.Fragment, 0, len(numbers))
 	for _, n := range numbers {
 		num, ok := ParseFragmentNumber(n)

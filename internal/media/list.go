@@ -44,6 +44,10 @@ func (s *Service) ListFragments(ctx context.Context, stream string, in ListInput
 	if in.MaxResults < 1 || in.MaxResults > 1000 {
 		return nil, "", errkind.New(ErrInvalidArgument, "MaxResults must be between 1 and 1000, not %d.", in.MaxResults)
 	}
+	// ListFragments costs MaxResults fragment-metadata points.
+	if err := s.metadata.spend(stream, in.MaxResults, s.now()); err != nil {
+		return nil, "", err
+	}
 	tok := listToken{}
 	if in.NextToken != "" {
 		b, err := base64.StdEncoding.DecodeString(in.NextToken)

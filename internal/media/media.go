@@ -30,6 +30,10 @@ type Config struct {
 	// NoDataTimeout ends a GetMedia response that has had nothing to send
 	// for this long (the documented 3 s).
 	NoDataTimeout time.Duration
+	// MetadataPointsPerSecond and MediaPointsPerSecond are the KVS
+	// per-stream fragment quotas (10,000 and 500); negative turns one off.
+	MetadataPointsPerSecond float64
+	MediaPointsPerSecond    float64
 }
 
 // Deps are the Service's collaborators. Log and Now may be nil.
@@ -50,6 +54,9 @@ type Service struct {
 
 	mu      sync.Mutex
 	readers map[string]int
+
+	metadata *quota
+	media    *quota
 }
 
 // Errors the api layer maps to AWS errors.
@@ -60,6 +67,8 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrConnectionLimit: the stream has too many GetMedia readers.
 	ErrConnectionLimit = errors.New("connection limit exceeded")
+	// ErrClientLimit: a per-stream fragment quota is used up.
+	ErrClientLimit = errors.New("client limit exceeded")
 )
 
 // New returns a Service.
@@ -73,7 +82,15 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if cfg.NoDataTimeout <= 0 {
 		cfg.NoDataTimeout = 3 * time.Second
 	}
-	s := &Service{cfg: cfg, store: deps.Store, live: deps.Live, log: deps.Log, now: deps.Now, readers: map[string]int{}}
+	if cfg.MetadataPointsPerSecond == 0 {
+		cfg.MetadataPointsPerSecond = 10_000
+	}
+	if cfg.MediaPointsPerSecond == 0 {
+		cfg.MediaPointsPerSecond = 500
+	}
+	s := &Service{cfg: cfg, store: deps.Store, live: deps.Live, log: deps.Log, now: deps.Now, readers: map[string]int{},
+		metadata: newQuota("fragment metadata", cfg.MetadataPointsPerSecond),
+		media:    newQuota("fragment media", cfg.MediaPointsPerSecond)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

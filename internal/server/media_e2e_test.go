@@ -151,6 +151,17 @@ func TestListFragments(t *testing.T) {
 	requireAPIError(t, err, "InvalidArgumentException", 400)
 	_, err = c.ListFragments(ctx, &kinesisvideoarchivedmedia.ListFragmentsInput{StreamName: aws.String("list"), NextToken: aws.String("!!")})
 	requireAPIError(t, err, "InvalidArgumentException", 400)
+
+	// ListFragments costs MaxResults of the stream's 10,000 fragment
+	// metadata points per second.
+	var limited error
+	for range 12 {
+		if _, err := c.ListFragments(ctx, &kinesisvideoarchivedmedia.ListFragmentsInput{StreamName: aws.String("list"), MaxResults: aws.Int64(1000)}); err != nil {
+			limited = err
+			break
+		}
+	}
+	requireAPIError(t, limited, "ClientLimitExceededException", 400)
 }
 
 func TestGetMediaForFragmentList(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openkvs/openkvs/internal/errkind"
+	"github.com/openkvs/openkvs/internal/live"
 	"github.com/openkvs/openkvs/internal/store"
 )
 
@@ -77,15 +78,19 @@ type Streams interface {
 	RetentionHours(ctx context.Context, arn string) (int, error)
 }
 
-// Notifier is told when a stream has a new fragment, so that live readers
-// wake up.
-type Notifier interface{ Notify(stream string) }
+// Live receives each fragment as it arrives, for GetMedia readers at the
+// live edge; see live.Hub. Its methods must not block.
+type Live interface {
+	Begin(stream string, info live.FragmentInfo)
+	Data(stream string, number uint64, b []byte)
+	End(stream string, number uint64, ok bool)
+}
 
 // Deps are the Ingester's collaborators. Live, Log and Now may be nil.
 type Deps struct {
 	Store   FragmentStore
 	Streams Streams
-	Live    Notifier
+	Live    Live
 	Log     *slog.Logger
 	Now     func() time.Time
 }
@@ -100,7 +105,7 @@ type Ingester struct {
 	cfg     Config
 	store   FragmentStore
 	streams Streams
-	live    Notifier
+	live    Live
 	log     *slog.Logger
 	now     func() time.Time
 
@@ -121,6 +126,9 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	}
 	if in.now == nil {
 		in.now = time.Now
+	}
+	if in.live == nil {
+		in.live = noLive{}
 	}
 	return in, nil
 }
@@ -310,3 +318,10 @@ func (s *session) ackLoop() {
 		}
 	}
 }
+
+// noLive is the Live of an Ingester without live readers.
+type noLive struct{}
+
+func (noLive) Begin(string, live.FragmentInfo) {}
+func (noLive) Data(string, uint64, []byte)     {}
+func (noLive) End(string, uint64, bool)        {}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openkvs/openkvs/internal/live"
 	"github.com/openkvs/openkvs/internal/store"
 	"github.com/openkvs/openkvs/mkv"
 )
@@ -34,6 +35,7 @@ type fragment struct {
 	scale        int64 // nanoseconds per TimestampScale unit
 	hasTimecode  bool
 	serverTime   time.Time
+	producerTS   time.Time
 	media        []byte
 	clusterEnded bool
 	// minTS and maxTS are frame timestamps in nanoseconds, over all tracks
@@ -74,6 +76,12 @@ func (e *fatalError) Error() string {
 
 func (s *session) parse(ctx context.Context, body *countingReader) error {
 	p := &parser{scale: 1_000_000, prevMax: map[uint64]int64{}}
+	defer func() {
+		// A fragment cut off by the end of the session was never kept.
+		if p.cur != nil && p.cur.number != 0 {
+			s.in.live.End(s.p.StreamARN, p.cur.number, false)
+		}
+	}()
 	r := mkv.NewReader(body, mkv.ReaderOptions{MaxFrameSize: s.in.cfg.MaxFragmentBytes})
 	for {
 		kind, err := r.Next()
@@ -201,7 +209,12 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 			return &fatalError{ErrInternal}
 		}
 		f.number = n
+		f.producerTS = s.producerTimestamp(f)
 		s.send(event{ack: Ack{Event: EventBuffering, Timecode: f.timecodeMS(), HasTimecode: true, Number: n}})
+		// Live readers get the fragment from here on, frame by frame.
+		s.in.live.Begin(s.p.StreamARN, live.FragmentInfo{Number: n, Header: p.header,
+			ServerTimestamp: f.serverTime, ProducerTimestamp: f.producerTS})
+		s.in.live.Data(s.p.StreamARN, n, f.media)
 	case mkv.KindBlock:
 		f := p.cur
 		if f == nil || !f.hasTimecode || f.clusterEnded {
@@ -279,6 +292,9 @@ func (s *session) appendBytes(p *parser, raw []byte) error {
 		return nil
 	}
 	f.media = append(f.media, raw...)
+	if f.number != 0 {
+		s.in.live.Data(s.p.StreamARN, f.number, raw)
+	}
 	return nil
 }
 
@@ -339,6 +355,14 @@ func (s *session) handleTags(ctx context.Context, p *parser, r *mkv.Reader) erro
 func (s *session) complete(ctx context.Context, p *parser) {
 	f := p.cur
 	p.cur = nil
+	// Live readers already have the fragment's bytes; tell them whether it
+	// was kept.
+	kept := false
+	defer func() {
+		if f != nil && f.number != 0 {
+			s.in.live.End(s.p.StreamARN, f.number, kept)
+		}
+	}()
 	if f == nil || !f.hasTimecode {
 		if f != nil {
 			s.sendError(ctx, f, ErrInvalidMKV)
@@ -363,13 +387,11 @@ func (s *session) complete(ctx context.Context, p *parser) {
 	if retention == 0 {
 		// Without retention, media lives only in the live buffer: there is
 		// nothing to persist and no PERSISTED ack.
+		kept = true
 		s.send(event{ack: received})
 		return
 	}
-	producerTS := time.Unix(0, f.timecode*p.scale)
-	if !s.p.Absolute {
-		producerTS = s.p.ProducerStart.Add(time.Duration(f.timecode * p.scale))
-	}
+	producerTS := f.producerTS
 	if stored, ok := s.findResent(ctx, producerTS, f); ok {
 		// A fragment re-sent after a reconnect: acknowledge the stored copy.
 		received.Number = stored.Number
@@ -392,10 +414,17 @@ func (s *session) complete(ctx context.Context, p *parser) {
 		s.sendError(ctx, f, ErrArchival)
 		return
 	}
-	if s.in.live != nil {
-		s.in.live.Notify(s.p.StreamARN)
-	}
+	kept = true
 	s.send(event{ack: received, durable: durable})
+}
+
+// producerTimestamp is the fragment's producer timestamp: the cluster
+// timecode itself (ABSOLUTE) or the producer start plus it (RELATIVE).
+func (s *session) producerTimestamp(f *fragment) time.Time {
+	if s.p.Absolute {
+		return time.Unix(0, f.timecode*f.scale)
+	}
+	return s.p.ProducerStart.Add(time.Duration(f.timecode * f.scale))
 }
 
 // validate applies the per-fragment rules; nil means the fragment is good.

@@ -1,6 +1,8 @@
-// Package live tells readers of a stream that new media arrived, so that a
-// GetMedia reader at the live edge wakes up at once instead of polling.
+// Package live fans each stream's fragments out to GetMedia readers at the
+// live edge as they arrive, frame by frame, before the fragment is complete
+// or stored.
 //
-// Readers never hold up writers: Notify closes a channel and returns; a
-// reader that is busy simply finds the news when it next looks.
+// Readers never hold up ingest: publishing never blocks, and a reader that
+// falls a queue's length behind is cut off and must catch up from the
+// store.
 package live

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/openkvs/openkvs/internal/errkind"
+	"github.com/openkvs/openkvs/internal/live"
 	"github.com/openkvs/openkvs/internal/store"
+	"github.com/openkvs/openkvs/mkv"
 )
 
 // StartKind is a GetMedia StartSelectorType.
@@ -102,73 +104,172 @@ func (s *Service) startAfter(ctx context.Context, stream string, sel StartSelect
 }
 
 // GetMedia writes chunks from the selected one onward: stored fragments
-// first, then new ones as they arrive, until the client goes away or no
-// data came for NoDataTimeout. Each chunk is flushed as soon as it is
-// written.
+// first, then new ones from the live hub as their bytes arrive, until the
+// client goes away or nothing was sent for NoDataTimeout. Everything is
+// flushed as soon as it is written.
 func (s *Service) GetMedia(ctx context.Context, stream string, sel StartSelector, w Flusher) error {
 	after, err := s.startAfter(ctx, stream, sel)
 	if err != nil {
 		return err
 	}
-	var (
-		buf    bytes.Buffer
-		media  []byte
-		header []byte
-		hdrID  uint64
-	)
+	r := &chunkReader{s: s, stream: stream, w: w, after: after}
 	idle := time.NewTimer(s.cfg.NoDataTimeout)
 	defer idle.Stop()
 	for {
-		changed := s.live.Changed(stream)
-		fs, err := s.store.List(ctx, store.FragmentQuery{Stream: stream, AfterNumber: after, Limit: 16})
+		// Subscribe before reading the store: a fragment is in the store,
+		// or arrives on the subscription, or both (then skipped by
+		// number); never neither.
+		sub := s.live.Subscribe(stream)
+		sent, err := r.catchUp(ctx)
 		if err != nil {
-			return fmt.Errorf("list fragments: %w", err)
+			sub.Close()
+			return r.stop(err)
 		}
-		for _, f := range fs {
-			if f.HeaderID != hdrID || header == nil {
-				if header, err = s.store.ReadHeader(ctx, stream, f.HeaderID); err != nil {
-					return s.stop(w, &buf, err)
-				}
-				hdrID = f.HeaderID
-			}
-			if media, err = s.store.ReadMedia(ctx, f, media[:0]); err != nil {
-				return s.stop(w, &buf, err)
-			}
-			buf.Reset()
-			appendChunk(&buf, getMediaChunk, header, f, media, s.now())
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				return nil // the client went away
-			}
-			if err := w.Flush(); err != nil {
-				return nil
-			}
-			after = f.Number
+		if sent {
 			idle.Reset(s.cfg.NoDataTimeout)
 		}
-		if len(fs) > 0 {
-			continue
-		}
-		select {
-		case <-changed:
-		case <-idle.C:
-			return nil
-		case <-ctx.Done():
-			return nil
+		lagged, err := r.follow(ctx, sub, idle)
+		sub.Close()
+		if !lagged || err != nil {
+			return err
 		}
 	}
 }
 
-// stop ends a GetMedia stream on an error with the documented error tags.
-func (s *Service) stop(w Flusher, buf *bytes.Buffer, err error) error {
-	buf.Reset()
-	if errors.Is(err, store.ErrNotFound) {
-		appendErrorTags(buf, "FRAGMENT_NOT_FOUND", 4000)
-	} else {
-		s.log.Error("GetMedia read failed", "err", err)
-		appendErrorTags(buf, "INTERNAL_ERROR", 5000)
+// chunkReader writes one GetMedia response.
+type chunkReader struct {
+	s      *Service
+	stream string
+	w      Flusher
+	after  uint64 // number of the last chunk sent
+	buf    bytes.Buffer
+	media  []byte
+	header []byte
+	hdrID  uint64
+}
+
+// catchUp sends every stored fragment after r.after.
+func (r *chunkReader) catchUp(ctx context.Context) (sent bool, err error) {
+	for {
+		fs, err := r.s.store.List(ctx, store.FragmentQuery{Stream: r.stream, AfterNumber: r.after, Limit: 16})
+		if err != nil || len(fs) == 0 {
+			return sent, err
+		}
+		for _, f := range fs {
+			if f.HeaderID != r.hdrID || r.header == nil {
+				if r.header, err = r.s.store.ReadHeader(ctx, r.stream, f.HeaderID); err != nil {
+					return sent, err
+				}
+				r.hdrID = f.HeaderID
+			}
+			if r.media, err = r.s.store.ReadMedia(ctx, f, r.media[:0]); err != nil {
+				return sent, err
+			}
+			r.buf.Reset()
+			appendChunk(&r.buf, getMediaChunk, r.header, f, r.media, r.s.now())
+			if err := r.send(); err != nil {
+				return sent, errClientGone
+			}
+			r.after, sent = f.Number, true
+		}
 	}
-	_, _ = w.Write(buf.Bytes())
-	_ = w.Flush()
+}
+
+// errClientGone ends a response whose client stopped reading.
+var errClientGone = errors.New("client gone")
+
+func (r *chunkReader) send() error {
+	if _, err := r.w.Write(r.buf.Bytes()); err != nil {
+		return err
+	}
+	return r.w.Flush()
+}
+
+// follow streams live fragments newer than r.after. It returns lagged when
+// the hub cut the reader off between chunks, so that it can catch up from
+// the store; cut off inside a chunk, it ends the response with error tags.
+func (r *chunkReader) follow(ctx context.Context, sub *live.Subscription, idle *time.Timer) (lagged bool, err error) {
+	var (
+		open bool
+		skip bool
+		info live.FragmentInfo
+	)
+	for {
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-idle.C:
+			if open {
+				idle.Reset(r.s.cfg.NoDataTimeout)
+				continue
+			}
+			return false, nil
+		case ev, ok := <-sub.C:
+			if !ok {
+				if open {
+					return false, r.stop(errLagged)
+				}
+				return true, nil
+			}
+			r.buf.Reset()
+			switch ev.Kind {
+			case live.FragmentBegin:
+				info, skip = ev.Info, ev.Info.Number <= r.after
+				if skip {
+					continue
+				}
+				open = true
+				r.buf.Write(info.Header)
+				kvsTags(&r.buf, mkv.TagFragmentNumber, FormatFragmentNumber(info.Number),
+					mkv.TagServerTimestamp, seconds(info.ServerTimestamp),
+					mkv.TagProducerTimestamp, seconds(info.ProducerTimestamp))
+			case live.FragmentData:
+				if !open {
+					continue
+				}
+				r.buf.Write(ev.Data)
+			case live.FragmentEnd:
+				if !open {
+					continue
+				}
+				open = false
+				number := FormatFragmentNumber(info.Number)
+				behind := max(r.s.now().Sub(info.ServerTimestamp).Milliseconds(), 0)
+				kvsTags(&r.buf, mkv.TagMillisBehindNow, fmt.Sprint(behind), mkv.TagContinuationToken, number)
+				r.after = info.Number
+			}
+			if r.buf.Len() == 0 {
+				continue
+			}
+			if err := r.send(); err != nil {
+				return false, nil // the client went away
+			}
+			idle.Reset(r.s.cfg.NoDataTimeout)
+		}
+	}
+}
+
+// errLagged: the reader fell behind the live edge inside a chunk.
+var errLagged = errors.New("reader fell behind the live stream")
+
+// stop ends a GetMedia response on an error with the documented error
+// tags: 4000 when a fragment vanished (retention), 3002 when the reader fell
+// behind, 5000 otherwise.
+func (r *chunkReader) stop(err error) error {
+	if errors.Is(err, errClientGone) {
+		return nil
+	}
+	r.buf.Reset()
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		appendErrorTags(&r.buf, "FRAGMENT_NOT_FOUND", 4000)
+	case errors.Is(err, errLagged):
+		appendErrorTags(&r.buf, "ERROR_WRITING_TO_STREAM", 3002)
+	default:
+		r.s.log.Error("GetMedia read failed", "stream", r.stream, "err", err)
+		appendErrorTags(&r.buf, "INTERNAL_ERROR", 5000)
+	}
+	_ = r.send()
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/openkvs/openkvs/internal/live"
 	"github.com/openkvs/openkvs/internal/store"
 )
 
@@ -18,9 +19,9 @@ type Store interface {
 	ReadHeader(ctx context.Context, stream string, headerID uint64) ([]byte, error)
 }
 
-// Live wakes readers at the live edge; see live.Notifier.
+// Live delivers fragments as they arrive; see live.Hub.
 type Live interface {
-	Changed(stream string) <-chan struct{}
+	Subscribe(stream string) *live.Subscription
 }
 
 // Config holds the consumer limits; zero values take the KVS defaults.

@@ -98,8 +98,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 			return "", false
 		},
 	}
-	notifier := live.NewNotifier()
-	reader, err := media.New(media.Config{}, media.Deps{Store: s.media, Live: notifier, Log: log})
+	hub := live.NewHub()
+	reader, err := media.New(media.Config{}, media.Deps{Store: s.media, Live: hub, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		IdleTimeout:           cfg.IdleTimeout,
 		BytesPerSecond:        cfg.PutMediaBytesPerSec,
 		FragmentsPerSecond:    cfg.PutMediaFragmentsPerSec,
-	}, ingest.Deps{Store: s.media, Streams: s.control, Live: notifier, Log: log})
+	}, ingest.Deps{Store: s.media, Streams: s.control, Live: hub, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,9 @@ type parser struct {
 	hasTracks   bool
 	scale       int64 // nanoseconds per TimestampScale tick
 	cur         *fragment
+	// spare is the media buffer of the last completed fragment, reused for
+	// the next one (the store copies what it appends).
+	spare []byte
 	// prevMax is, per track, the latest frame timestamp of the previous
 	// accepted fragment of this connection; the check restarts with each
 	// connection, as in KVS.
@@ -192,7 +195,9 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		}
 		p.clusterSeen = true
 		s.fragments.take(1)
-		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{}}
+		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{},
+			media: p.spare[:0]}
+		p.spare = nil
 		p.cur.media = append(p.cur.media, r.RawHeader()...)
 	case mkv.KindClusterTimestamp:
 		f := p.cur
@@ -355,6 +360,9 @@ func (s *session) handleTags(ctx context.Context, p *parser, r *mkv.Reader) erro
 func (s *session) complete(ctx context.Context, p *parser) {
 	f := p.cur
 	p.cur = nil
+	if f != nil && cap(f.media) <= 64<<20 {
+		defer func() { p.spare = f.media[:0] }() // once nothing uses the bytes
+	}
 	// Live readers already have the fragment's bytes; tell them whether it
 	// was kept.
 	kept := false

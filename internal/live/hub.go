@@ -168,8 +168,8 @@ func (h *Hub) End(name string, number uint64, ok bool) {
 		return
 	}
 	st.cur = nil
-	if cap(st.curData) > 1<<20 {
-		st.curData = nil // do not keep a large buffer for an idle stream
+	if cap(st.curData) > 64<<20 {
+		st.curData = nil // keep a buffer for the next fragment, not a huge one
 	}
 	st.publish(Event{Kind: FragmentEnd, OK: ok})
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // openGetMedia starts a GetMedia request and returns its streaming body.
-func openGetMedia(t *testing.T, srv *kvsdtest.Server, stream, selector string) io.ReadCloser {
+func openGetMedia(t testing.TB, srv *kvsdtest.Server, stream, selector string) io.ReadCloser {
 	t.Helper()
 	body := `{"StreamName":"` + stream + `","StartSelector":` + selector + `}`
 	req, err := http.NewRequest(http.MethodPost, srv.URL+"/getMedia", strings.NewReader(body))

@@ -1,0 +1,14 @@
+package main
+
+import "time"
+
+// cpuTimes is the user and system CPU time of the process.
+type cpuTimes struct {
+	User, System time.Duration
+	Valid        bool
+}
+
+// sub returns the CPU time used between b and t.
+func (t cpuTimes) sub(b cpuTimes) cpuTimes {
+	return cpuTimes{User: t.User - b.User, System: t.System - b.System, Valid: t.Valid && b.Valid}
+}

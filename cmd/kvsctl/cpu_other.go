@@ -1,0 +1,6 @@
+//go:build !unix
+
+package main
+
+// readCPU is not available on this platform.
+func readCPU() cpuTimes { return cpuTimes{} }

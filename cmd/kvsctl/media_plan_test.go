@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/openkvs/openkvs/mkv"
+)
+
+// testSource is a synthetic stream: a key frame every gop frames, frame i
+// of size 100+i%7 octets (AVCC, one slice NAL unit).
+func testSource(t testing.TB, frames, gop int) *mediaSource {
+	t.Helper()
+	cp, err := avcDecoderConfig([][]byte{unhex(t, x264SPS)}, [][]byte{unhex(t, x264PPS)})
+	require.NoError(t, err)
+	src := &mediaSource{Description: "test", CodecPrivate: cp, Width: 640, Height: 360}
+	for i := range frames {
+		nal := bytes.Repeat([]byte{byte(i)}, 100+i%7-avccLengthSize)
+		nal[0] = 0x41
+		key := i%gop == 0
+		if key {
+			nal[0] = 0x65
+		}
+		src.Frames = append(src.Frames, sourceFrame{Data: appendAVCC(nil, [][]byte{nal}), Key: key})
+	}
+	return src
+}
+
+// nalTypes lists the NAL unit types of an AVCC frame.
+func nalTypes(t testing.TB, frame []byte) []int {
+	t.Helper()
+	nals, err := splitAVCC(frame, 4)
+	require.NoError(t, err)
+	var out []int
+	for _, n := range nals {
+		out = append(out, nalType(n))
+	}
+	return out
+}
+
+func TestResizeFrame(t *testing.T) {
+	frame := appendAVCC(nil, [][]byte{{0x09, 0xf0}, bytes.Repeat([]byte{0x65}, 100)}) // 6 + 104 octets
+	tests := []struct {
+		name                    string
+		want                    int
+		wantLen                 int
+		padded, trimmed         bool
+		wantTypes               []int
+		wantLastNALUnitNotEmpty bool
+	}{
+		{name: "exact", want: 110, wantLen: 110, wantTypes: []int{9, 5}},
+		{name: "too close to pad", want: 115, wantLen: 110, wantTypes: []int{9, 5}},
+		{name: "smallest filler", want: 116, wantLen: 116, padded: true, wantTypes: []int{9, 5, 12}},
+		{name: "big filler", want: 10_000, wantLen: 10_000, padded: true, wantTypes: []int{9, 5, 12}},
+		{name: "trim", want: 60, wantLen: 60, trimmed: true, wantTypes: []int{9, 5}},
+		{name: "trim stops at the kept payload", want: 1, wantLen: 6 + 4 + trimKeep, trimmed: true, wantTypes: []int{9, 5}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, padded, trimmed := resizeFrame(frame, tc.want)
+			require.Len(t, out, tc.wantLen)
+			require.Equal(t, tc.padded, padded)
+			require.Equal(t, tc.trimmed, trimmed)
+			require.Equal(t, tc.wantTypes, nalTypes(t, out))
+			if padded {
+				nals, _ := splitAVCC(out, 4)
+				filler := nals[len(nals)-1]
+				require.Equal(t, byte(0x80), filler[len(filler)-1], "rbsp_trailing_bits")
+				for _, c := range filler[1 : len(filler)-1] {
+					require.Equal(t, byte(0xff), c)
+				}
+			}
+		})
+	}
+	require.Equal(t, 110, len(frame), "the input is not modified")
+}
+
+func TestMediaPlan(t *testing.T) {
+	tests := []struct {
+		name                 string
+		frames, gop          int
+		fps, perFrag, total  int
+		bitrate              int64
+		wantFragments        int
+		wantTemplates        int
+		wantLastFragFrames   int
+		wantTrimmed, wantPad bool
+	}{
+		{name: "padding", frames: 100, gop: 25, fps: 25, perFrag: 25, total: 250, bitrate: 2_000_000,
+			wantFragments: 10, wantTemplates: 4, wantLastFragFrames: 25, wantPad: true},
+		{name: "trimming", frames: 100, gop: 25, fps: 25, perFrag: 25, total: 60, bitrate: 8_000,
+			wantFragments: 3, wantTemplates: 3, wantLastFragFrames: 10, wantTrimmed: true},
+		{name: "source shorter than a fragment", frames: 10, gop: 10, fps: 25, perFrag: 25, total: 75, bitrate: 1_000_000,
+			wantFragments: 3, wantTemplates: 1, wantLastFragFrames: 25, wantPad: true},
+		{name: "GOP longer than a fragment", frames: 100, gop: 50, fps: 25, perFrag: 10, total: 100, bitrate: 1_000_000,
+			wantFragments: 10, wantTemplates: 2, wantLastFragFrames: 10, wantPad: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := testSource(t, tc.frames, tc.gop)
+			p, err := newMediaPlan(src, tc.fps, tc.perFrag, tc.total, tc.bitrate)
+			require.NoError(t, err)
+			require.Equal(t, tc.wantFragments, p.numFragments())
+			require.Len(t, p.templates, tc.wantTemplates)
+			require.Equal(t, tc.wantPad, p.padded > 0)
+			require.Equal(t, tc.wantTrimmed, p.trimmed > 0)
+			require.Equal(t, tc.bitrate*int64(tc.perFrag)/int64(tc.fps)/8, p.fragmentBytes)
+			frames := 0
+			for k := range p.numFragments() {
+				f := p.fragment(k)
+				frames += len(f)
+				require.True(t, f[0].Key, "fragment %d starts with a key frame", k)
+				require.Equal(t, []int{5}, nalTypes(t, f[0].Data)[:1], "fragment %d starts with an IDR", k)
+				if len(f) == tc.perFrag {
+					var size int64
+					for _, fr := range f {
+						size += int64(len(fr.Data))
+					}
+					if p.trimmed == 0 {
+						require.Equal(t, p.fragmentBytes, size, "fragment %d carries the bitrate exactly", k)
+					} else {
+						require.LessOrEqual(t, size-p.fragmentBytes, int64(tc.perFrag*(trimKeep+avccLengthSize)))
+					}
+				}
+			}
+			require.Equal(t, tc.total, frames)
+			require.Len(t, p.fragment(p.numFragments()-1), tc.wantLastFragFrames)
+		})
+	}
+
+	_, err := newMediaPlan(&mediaSource{Frames: []sourceFrame{{Data: []byte{0, 0, 0, 1, 0x41}}}}, 25, 25, 25, 1000)
+	require.ErrorContains(t, err, "no key frame")
+}
+
+func TestMediaPlanTiming(t *testing.T) {
+	p := &mediaPlan{fps: 30, framesPerFragment: 30}
+	require.Equal(t, int64(33), p.frameMS(1))
+	require.Equal(t, int64(1000), p.frameMS(30))
+	require.Equal(t, time.Second, p.fragmentDuration())
+	require.Equal(t, 33333333*time.Nanosecond, p.frameOffset(1))
+}
+
+// TestStreamBody checks the PutMedia body a stream writes: the producer
+// SDK's layout, absolute timecodes, key frames first, and an
+// END_OF_FRAGMENT tag after each Cluster.
+func TestStreamBody(t *testing.T) {
+	src := testSource(t, 100, 25)
+	p, err := newMediaPlan(src, 25, 25, 60, 2_000_000)
+	require.NoError(t, err)
+	var body bytes.Buffer
+	s := newStreamRun("s")
+	s.body = &body
+	require.NoError(t, s.writeHeader(src))
+	start := time.UnixMilli(1_795_620_729_825)
+	require.NoError(t, s.send(t.Context(), p, start, true))
+	require.Len(t, s.frags, 3)
+	for i, f := range s.frags {
+		require.Equal(t, start.UnixMilli()+int64(i)*1000, f.timecode)
+		require.False(t, f.lastByte.IsZero())
+	}
+
+	raw := body.Bytes()
+	// The producer SDK's 1-octet unknown sizes of Segment and Cluster.
+	require.True(t, bytes.Contains(raw, []byte{0x18, 0x53, 0x80, 0x67, 0xff}))
+	require.Equal(t, 3, bytes.Count(raw, []byte{0x1f, 0x43, 0xb6, 0x75, 0xff}))
+	r := mkv.NewReader(bytes.NewReader(raw), mkv.ReaderOptions{})
+	var (
+		events    []string
+		clusterTS []uint64
+		blocks    int
+		keys      []int
+		frameData int64
+	)
+	for {
+		kind, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		switch kind {
+		case mkv.KindSegment:
+			require.True(t, r.Element().UnknownSize())
+			events = append(events, "segment")
+		case mkv.KindInfo:
+			info, err := r.Info()
+			require.NoError(t, err)
+			require.Equal(t, uint64(1_000_000), info.TimestampScale)
+			events = append(events, "info")
+		case mkv.KindTracks:
+			tr, err := r.Tracks()
+			require.NoError(t, err)
+			e, ok := tr.Track(1)
+			require.True(t, ok)
+			require.Equal(t, h264CodecID, e.CodecID)
+			require.Equal(t, src.CodecPrivate, e.CodecPrivate)
+			require.Equal(t, uint64(640), e.Video.PixelWidth)
+			events = append(events, "tracks")
+		case mkv.KindCluster:
+			require.True(t, r.Element().UnknownSize())
+			events = append(events, "cluster")
+		case mkv.KindClusterTimestamp:
+			clusterTS = append(clusterTS, r.ClusterTimestamp())
+		case mkv.KindBlock:
+			b := r.Block()
+			require.Equal(t, uint64(1), b.Track)
+			if b.Keyframe() {
+				keys = append(keys, blocks)
+				require.Equal(t, int16(0), b.Timestamp, "the key frame opens the cluster")
+			}
+			frameData += int64(len(b.Payload))
+			blocks++
+		case mkv.KindTags:
+			tags, err := r.Tags()
+			require.NoError(t, err)
+			_, ok := tags.Find(mkv.TagEndOfFragment)
+			require.True(t, ok)
+			events = append(events, "eof")
+		}
+	}
+	require.Equal(t, []string{"segment", "info", "tracks", "cluster", "eof", "cluster", "eof", "cluster", "eof"}, events)
+	require.Equal(t, []uint64{1_795_620_729_825, 1_795_620_730_825, 1_795_620_731_825}, clusterTS)
+	require.Equal(t, 60, blocks)
+	require.Equal(t, []int{0, 25, 50}, keys)
+	require.Equal(t, sum(p.fragment(0))+sum(p.fragment(1))+sum(p.fragment(2)), frameData)
+	require.Equal(t, 2*p.fragmentBytes, frameData-sum(p.fragment(2)), "two full fragments at the bitrate")
+}
+
+// TestStreamBodyDecodes feeds a body made from ffmpeg's own frames, padded
+// to a higher bitrate, to ffprobe: every frame must decode.
+func TestStreamBodyDecodes(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe is not installed")
+	}
+	src, err := generateSource(t.Context(), 25, 25, 2, 500_000)
+	require.NoError(t, err)
+	p, err := newMediaPlan(src, 25, 25, 75, 4_000_000)
+	require.NoError(t, err)
+	require.Positive(t, p.padded)
+	require.Zero(t, p.trimmed)
+	var body bytes.Buffer
+	s := newStreamRun("s")
+	s.body = &body
+	require.NoError(t, s.writeHeader(src))
+	require.NoError(t, s.send(t.Context(), p, time.Now(), true))
+
+	cmd := exec.CommandContext(t.Context(), "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", "-i", "pipe:0")
+	cmd.Stdin = &body
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, stderr.String())
+	require.Equal(t, "h264,640,360,75", string(bytes.TrimSpace(out)))
+	require.Empty(t, stderr.String(), "ffprobe reports no decoding errors")
+}
+
+func TestAVCCFillerLength(t *testing.T) {
+	out, padded, _ := resizeFrame(appendAVCC(nil, [][]byte{{0x65, 1}}), 6+6)
+	require.True(t, padded)
+	require.Equal(t, uint32(2), binary.BigEndian.Uint32(out[6:]))
+	require.Equal(t, []byte{0x0c, 0x80}, out[10:])
+}
+
+func sum(frames []planFrame) int64 {
+	var n int64
+	for _, f := range frames {
+		n += int64(len(f.Data))
+	}
+	return n
+}

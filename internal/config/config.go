@@ -53,6 +53,8 @@ type Config struct {
 	// session; 0 turns the limit off.
 	PutMediaBytesPerSec     int64
 	PutMediaFragmentsPerSec float64
+	// GetMediaConnections is how many GetMedia readers a stream may have.
+	GetMediaConnections int
 	// MaxMediaBytes caps the media store; the oldest media goes first.
 	// 0 means no cap.
 	MaxMediaBytes int64
@@ -89,6 +91,7 @@ func Defaults() Config {
 		IdleAckInterval:           time.Second,
 		IdleTimeout:               30 * time.Second,
 		PutMediaBytesPerSec:       12_500_000,
+		GetMediaConnections:       3,
 		PutMediaFragmentsPerSec:   5,
 
 		LogLevel:  "info",
@@ -123,6 +126,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close a PutMedia connection after this long without data")
 	fs.Int64Var(&c.PutMediaBytesPerSec, "putmedia-bytes-per-second", c.PutMediaBytesPerSec, "PutMedia read rate per stream, 0 for no limit")
 	fs.Float64Var(&c.PutMediaFragmentsPerSec, "putmedia-fragments-per-second", c.PutMediaFragmentsPerSec, "PutMedia fragments per second per stream, 0 for no limit")
+	fs.IntVar(&c.GetMediaConnections, "getmedia-connections-per-stream", c.GetMediaConnections, "concurrent GetMedia readers allowed per stream")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
@@ -278,6 +282,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 {
 		bad("putmedia-bytes-per-second, putmedia-fragments-per-second and max-media-bytes must not be negative")
+	}
+	if c.GetMediaConnections < 1 {
+		bad("getmedia-connections-per-stream %d: must be at least 1", c.GetMediaConnections)
 	}
 	if c.PutMediaConnectionsPerSec < 1 {
 		bad("putmedia-connections-per-second %d: must be at least 1", c.PutMediaConnectionsPerSec)

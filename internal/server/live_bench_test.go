@@ -134,7 +134,7 @@ func BenchmarkLiveLatency(b *testing.B) {
 // no reader (ingest ack latency is what a slow fan-out would hurt; the
 // frame delay to the readers is reported too).
 func BenchmarkLiveFanOut(b *testing.B) {
-	srv := kvsdtest.Start(b, func(c *config.Config) {})
+	srv := kvsdtest.Start(b, func(c *config.Config) { c.GetMediaConnections = 200 })
 	for i := range b.N {
 		reportLatency(b, liveLatency(b, srv, fmt.Sprintf("fan%d", i), 1, 200, 20_000, 5*time.Second), "")
 	}

@@ -99,7 +99,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		},
 	}
 	hub := live.NewHub()
-	reader, err := media.New(media.Config{}, media.Deps{Store: s.media, Live: hub, Log: log})
+	reader, err := media.New(media.Config{GetMediaConnections: cfg.GetMediaConnections}, media.Deps{Store: s.media, Live: hub, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,10 @@ type Config struct {
 	PutMediaFragmentsPerSec float64
 	// GetMediaConnections is how many GetMedia readers a stream may have.
 	GetMediaConnections int
+	// FragmentMetadataPointsPerSec and FragmentMediaPointsPerSec are the
+	// per-stream fragment quotas of the read APIs; 0 turns one off.
+	FragmentMetadataPointsPerSec float64
+	FragmentMediaPointsPerSec    float64
 	// MaxMediaBytes caps the media store; the oldest media goes first.
 	// 0 means no cap.
 	MaxMediaBytes int64
@@ -84,15 +88,17 @@ func Defaults() Config {
 		MaxRequestBody:  1 << 20,
 		ShutdownTimeout: 10 * time.Second,
 
-		MaxFragmentSize:           50_000_000,
-		MaxFragmentDuration:       20 * time.Second,
-		MaxConnectionDuration:     45 * time.Minute,
-		PutMediaConnectionsPerSec: 5,
-		IdleAckInterval:           time.Second,
-		IdleTimeout:               30 * time.Second,
-		PutMediaBytesPerSec:       12_500_000,
-		GetMediaConnections:       3,
-		PutMediaFragmentsPerSec:   5,
+		MaxFragmentSize:              50_000_000,
+		MaxFragmentDuration:          20 * time.Second,
+		MaxConnectionDuration:        45 * time.Minute,
+		PutMediaConnectionsPerSec:    5,
+		IdleAckInterval:              time.Second,
+		IdleTimeout:                  30 * time.Second,
+		PutMediaBytesPerSec:          12_500_000,
+		GetMediaConnections:          3,
+		FragmentMetadataPointsPerSec: 10_000,
+		FragmentMediaPointsPerSec:    500,
+		PutMediaFragmentsPerSec:      5,
 
 		LogLevel:  "info",
 		LogFormat: "text",
@@ -127,6 +133,8 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Int64Var(&c.PutMediaBytesPerSec, "putmedia-bytes-per-second", c.PutMediaBytesPerSec, "PutMedia read rate per stream, 0 for no limit")
 	fs.Float64Var(&c.PutMediaFragmentsPerSec, "putmedia-fragments-per-second", c.PutMediaFragmentsPerSec, "PutMedia fragments per second per stream, 0 for no limit")
 	fs.IntVar(&c.GetMediaConnections, "getmedia-connections-per-stream", c.GetMediaConnections, "concurrent GetMedia readers allowed per stream")
+	fs.Float64Var(&c.FragmentMetadataPointsPerSec, "fragment-metadata-points-per-second", c.FragmentMetadataPointsPerSec, "per-stream fragment metadata quota (ListFragments costs MaxResults), 0 for none")
+	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
@@ -282,6 +290,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 {
 		bad("putmedia-bytes-per-second, putmedia-fragments-per-second and max-media-bytes must not be negative")
+	}
+	if c.FragmentMetadataPointsPerSec < 0 || c.FragmentMediaPointsPerSec < 0 {
+		bad("fragment quotas must not be negative")
 	}
 	if c.GetMediaConnections < 1 {
 		bad("getmedia-connections-per-stream %d: must be at least 1", c.GetMediaConnections)

@@ -99,7 +99,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		},
 	}
 	hub := live.NewHub()
-	reader, err := media.New(media.Config{GetMediaConnections: cfg.GetMediaConnections}, media.Deps{Store: s.media, Live: hub, Log: log})
+	reader, err := media.New(media.Config{
+		GetMediaConnections:     cfg.GetMediaConnections,
+		MetadataPointsPerSecond: quotaRate(cfg.FragmentMetadataPointsPerSec),
+		MediaPointsPerSecond:    quotaRate(cfg.FragmentMediaPointsPerSec),
+	}, media.Deps{Store: s.media, Live: hub, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +146,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		s.listener = tls.NewListener(s.listener, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	return s, nil
+}
+
+// quotaRate maps a configured quota (0 = none) to media.Config's form
+// (0 = the KVS default, negative = none).
+func quotaRate(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 // advertiseURL is the configured advertise URL, or one derived from the bound

@@ -1,0 +1,143 @@
+package server_test
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/openkvs/openkvs/internal/config"
+	"github.com/openkvs/openkvs/internal/kvsdtest"
+	"github.com/openkvs/openkvs/mkv"
+)
+
+// ingestFast sends n fragments of frames frames of size bytes each to a
+// stream as fast as possible and waits for every PERSISTED.
+func ingestFast(b *testing.B, srv *kvsdtest.Server, stream string, n, frames, size int) {
+	header := kvsdtest.NewBody(b).Bytes()
+	endTags := kvsdtest.NewBody(b).Tags(mkv.TagEndOfFragment, "").Bytes()[len(header):]
+	fw := newFrameWriter()
+	frame := make([]byte, size)
+	for k := range frames {
+		_ = fw.w.WriteSimpleBlock(1, int16(k*40), 0, frame)
+	}
+	blocks := append(fw.take(), endTags...)
+	conn := srv.PutMedia(b, kvsdtest.PutMediaHeaders(stream), header)
+	go func() {
+		for i := range n {
+			_ = fw.w.StartCluster(uint64(1_000_000+i*1000), true)
+			if conn.TryWrite(fw.take()) != nil || conn.TryWrite(blocks) != nil {
+				return
+			}
+		}
+		conn.Close()
+	}()
+	persisted := 0
+	for a := range conn.Acks {
+		if a.EventType == "PERSISTED" {
+			persisted++
+		}
+	}
+	if persisted != n {
+		b.Fatalf("%d of %d fragments persisted", persisted, n)
+	}
+}
+
+// BenchmarkListFragments1000 lists a stream of 1,000 fragments in one page
+// of MaxResults 1000 over a signed request (fragment quota off).
+func BenchmarkListFragments1000(b *testing.B) {
+	srv := kvsdtest.Start(b, func(c *config.Config) { c.FragmentMetadataPointsPerSec = 0 })
+	if r := srv.Post(b, "/createStream", `{"StreamName":"many","DataRetentionInHours":1}`); r.Status != 200 {
+		b.Fatal(r.Body)
+	}
+	ingestFast(b, srv, "many", 1000, 1, 100)
+	var lat []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		r := srv.Post(b, "/listFragments", `{"StreamName":"many","MaxResults":1000}`)
+		lat = append(lat, time.Since(t0))
+		var out struct{ Fragments []json.RawMessage }
+		if r.Status != 200 || json.Unmarshal([]byte(r.Body), &out) != nil || len(out.Fragments) != 1000 {
+			b.Fatalf("status %d, %d fragments", r.Status, len(out.Fragments))
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
+}
+
+// BenchmarkCatchUpRead reads a 2 Mbps stream from the start with GetMedia
+// EARLIEST (300 one-second fragments, 75 MB) and compares it with a plain
+// sequential read of the store's segment files in the same run. Before each
+// read the page cache is dropped (as root), so both read from the disk; if
+// that is not allowed, both read warm data and the metrics say "warm".
+func BenchmarkCatchUpRead(b *testing.B) {
+	srv := kvsdtest.Start(b)
+	if r := srv.Post(b, "/createStream", `{"StreamName":"hour","DataRetentionInHours":1}`); r.Status != 200 {
+		b.Fatal(r.Body)
+	}
+	const fragments = 300
+	ingestFast(b, srv, "hour", fragments, 25, 10_000) // 250 KB per second: 2 Mbps
+	cold := dropCaches() == nil
+	b.ResetTimer()
+	var read int64
+	var elapsed time.Duration
+	for range b.N {
+		b.StopTimer()
+		_ = dropCaches()
+		b.StartTimer()
+		start := time.Now()
+		body := openGetMedia(b, srv, "hour", `{"StartSelectorType":"EARLIEST"}`)
+		r := mkv.NewReader(body, mkv.ReaderOptions{})
+		chunks := 0
+		for chunks < fragments {
+			kind, err := r.Next()
+			if err != nil {
+				b.Fatalf("after %d chunks: %v", chunks, err)
+			}
+			if kind == mkv.KindClusterEnd {
+				chunks++
+			}
+		}
+		read += r.InputOffset()
+		elapsed += time.Since(start)
+		body.Close()
+	}
+	b.StopTimer()
+	suffix := "-MB/s"
+	if !cold {
+		suffix = "-warm-MB/s"
+	}
+	_ = dropCaches()
+	b.ReportMetric(float64(read)/elapsed.Seconds()/1e6, "getmedia"+suffix)
+	b.ReportMetric(rawRead(b, filepath.Join(srv.DataDir, "segments")), "baseline-read"+suffix)
+}
+
+// dropCaches asks Linux to drop the page cache (root only).
+func dropCaches() error {
+	return os.WriteFile("/proc/sys/vm/drop_caches", []byte("3\n"), 0o200)
+}
+
+// rawRead reads every file in dir sequentially and returns MB/s.
+func rawRead(b *testing.B, dir string) float64 {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	start := time.Now()
+	for _, e := range entries {
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, _ := io.Copy(io.Discard, f)
+		f.Close()
+		n += m
+	}
+	return float64(n) / time.Since(start).Seconds() / 1e6
+}

@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/openkvs/openkvs/internal/store"
@@ -43,25 +44,38 @@ const (
 	fragmentListChunk
 )
 
-// appendChunk appends one chunk: the producer's header (stored with the
+// writeChunk writes one chunk: the producer's header (stored with the
 // 8-octet unknown-size Segment), the leading KVS tags, the fragment as the
-// producer sent it, and, for GetMedia, the trailing KVS tags.
-func appendChunk(buf *bytes.Buffer, kind chunkKind, header []byte, f store.Fragment, media []byte, now time.Time) {
-	buf.Write(header)
+// producer sent it, and, for GetMedia, the trailing KVS tags. The small
+// parts go through scratch; the media is written from where it was read,
+// without another copy.
+func writeChunk(w io.Writer, scratch *bytes.Buffer, kind chunkKind, header []byte, f store.Fragment, media []byte, now time.Time) error {
+	scratch.Reset()
+	scratch.Write(header)
 	number := FormatFragmentNumber(f.Number)
 	if kind == fragmentListChunk {
-		kvsTags(buf, mkv.TagFragmentNumber, number,
+		kvsTags(scratch, mkv.TagFragmentNumber, number,
 			tagServerSideTimestamp, seconds(f.ServerTimestamp),
 			tagProducerSideTimestamp, seconds(f.ProducerTimestamp))
-		buf.Write(media)
-		return
+	} else {
+		kvsTags(scratch, mkv.TagFragmentNumber, number,
+			mkv.TagServerTimestamp, seconds(f.ServerTimestamp),
+			mkv.TagProducerTimestamp, seconds(f.ProducerTimestamp))
 	}
-	kvsTags(buf, mkv.TagFragmentNumber, number,
-		mkv.TagServerTimestamp, seconds(f.ServerTimestamp),
-		mkv.TagProducerTimestamp, seconds(f.ProducerTimestamp))
-	buf.Write(media)
+	if _, err := w.Write(scratch.Bytes()); err != nil {
+		return err
+	}
+	if _, err := w.Write(media); err != nil {
+		return err
+	}
+	if kind == fragmentListChunk {
+		return nil
+	}
+	scratch.Reset()
 	behind := max(now.Sub(f.ServerTimestamp).Milliseconds(), 0)
-	kvsTags(buf, mkv.TagMillisBehindNow, fmt.Sprint(behind), mkv.TagContinuationToken, number)
+	kvsTags(scratch, mkv.TagMillisBehindNow, fmt.Sprint(behind), mkv.TagContinuationToken, number)
+	_, err := w.Write(scratch.Bytes())
+	return err
 }
 
 // appendErrorTags appends the tags a GetMedia stream ends with when it

@@ -151,7 +151,7 @@ type chunkReader struct {
 // catchUp sends every stored fragment after r.after.
 func (r *chunkReader) catchUp(ctx context.Context) (sent bool, err error) {
 	for {
-		fs, err := r.s.store.List(ctx, store.FragmentQuery{Stream: r.stream, AfterNumber: r.after, Limit: 16})
+		fs, err := r.s.store.List(ctx, store.FragmentQuery{Stream: r.stream, AfterNumber: r.after, Limit: 64})
 		if err != nil || len(fs) == 0 {
 			return sent, err
 		}
@@ -165,9 +165,10 @@ func (r *chunkReader) catchUp(ctx context.Context) (sent bool, err error) {
 			if r.media, err = r.s.store.ReadMedia(ctx, f, r.media[:0]); err != nil {
 				return sent, err
 			}
-			r.buf.Reset()
-			appendChunk(&r.buf, getMediaChunk, r.header, f, r.media, r.s.now())
-			if err := r.send(); err != nil {
+			if err := writeChunk(r.w, &r.buf, getMediaChunk, r.header, f, r.media, r.s.now()); err != nil {
+				return sent, errClientGone
+			}
+			if err := r.w.Flush(); err != nil {
 				return sent, errClientGone
 			}
 			r.after, sent = f.Number, true
@@ -320,9 +321,7 @@ func (s *Service) WriteFragments(ctx context.Context, stream string, fs []store.
 		if media, err = s.store.ReadMedia(ctx, f, media[:0]); err != nil {
 			return err
 		}
-		buf.Reset()
-		appendChunk(&buf, fragmentListChunk, header, f, media, s.now())
-		if _, err := w.Write(buf.Bytes()); err != nil {
+		if err := writeChunk(w, &buf, fragmentListChunk, header, f, media, s.now()); err != nil {
 			return nil
 		}
 		if err := w.Flush(); err != nil {

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/openkvs/openkvs/internal/atomicfile"
 )
 
 // Credentials are an AWS-style access key pair.
@@ -56,19 +58,8 @@ func LoadOrCreateRoot(dataDir string) (creds Credentials, created bool, err erro
 	}
 	creds = GenerateCredentials()
 	b, _ = json.MarshalIndent(creds, "", "  ")
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return Credentials{}, false, fmt.Errorf("write root credentials: %w", err)
-	}
-	_, werr := f.Write(append(b, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		return Credentials{}, false, fmt.Errorf("write root credentials: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return Credentials{}, false, fmt.Errorf("write root credentials: %w", err)
+	if err := atomicfile.Write(path, append(b, '\n'), 0o600); err != nil {
+		return Credentials{}, false, fmt.Errorf("store root credentials: %w", err)
 	}
 	return creds, true, nil
 }

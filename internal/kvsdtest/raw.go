@@ -34,10 +34,11 @@ type Response struct {
 	Body   string
 }
 
-// Do sends body to path with the SDK's SigV4 signer, as an SDK would, but
-// without the SDK's client-side validation, so that the server's own checks
-// are what the test sees. mutate, if not nil, runs after signing.
-func (s *Server) Do(t testing.TB, method, path, body string, sign Signing, mutate func(*http.Request)) Response {
+// Open sends body to path with the SDK's SigV4 signer, as an SDK would,
+// but without the SDK's client-side validation, so that the server's own
+// checks are what the test sees. mutate, if not nil, runs after signing.
+// The caller reads and closes the streaming response.
+func (s *Server) Open(t testing.TB, method, path, body string, sign Signing, mutate func(*http.Request)) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -55,10 +56,17 @@ func (s *Server) Do(t testing.TB, method, path, body string, sign Signing, mutat
 	if mutate != nil {
 		mutate(req)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+// Do is Open that reads the whole response.
+func (s *Server) Do(t testing.TB, method, path, body string, sign Signing, mutate func(*http.Request)) Response {
+	t.Helper()
+	resp := s.Open(t, method, path, body, sign, mutate)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -44,6 +44,23 @@ const (
 	fragmentListChunk
 )
 
+// leadingTags appends the KVS Tags element that precedes a chunk's
+// Cluster. GetMediaForFragmentList names its timestamps differently.
+func leadingTags(buf *bytes.Buffer, kind chunkKind, number uint64, server, producer time.Time) {
+	serverTag, producerTag := mkv.TagServerTimestamp, mkv.TagProducerTimestamp
+	if kind == fragmentListChunk {
+		serverTag, producerTag = tagServerSideTimestamp, tagProducerSideTimestamp
+	}
+	kvsTags(buf, mkv.TagFragmentNumber, FormatFragmentNumber(number), serverTag, seconds(server), producerTag, seconds(producer))
+}
+
+// trailingTags appends the KVS Tags element that ends a GetMedia chunk: how
+// far it is behind now, and the token to resume after it.
+func trailingTags(buf *bytes.Buffer, number uint64, server, now time.Time) {
+	behind := max(now.Sub(server).Milliseconds(), 0)
+	kvsTags(buf, mkv.TagMillisBehindNow, fmt.Sprint(behind), mkv.TagContinuationToken, FormatFragmentNumber(number))
+}
+
 // writeChunk writes one chunk: the producer's header (stored with the
 // 8-octet unknown-size Segment), the leading KVS tags, the fragment as the
 // producer sent it, and, for GetMedia, the trailing KVS tags. The small
@@ -52,16 +69,7 @@ const (
 func writeChunk(w io.Writer, scratch *bytes.Buffer, kind chunkKind, header []byte, f store.Fragment, media []byte, now time.Time) error {
 	scratch.Reset()
 	scratch.Write(header)
-	number := FormatFragmentNumber(f.Number)
-	if kind == fragmentListChunk {
-		kvsTags(scratch, mkv.TagFragmentNumber, number,
-			tagServerSideTimestamp, seconds(f.ServerTimestamp),
-			tagProducerSideTimestamp, seconds(f.ProducerTimestamp))
-	} else {
-		kvsTags(scratch, mkv.TagFragmentNumber, number,
-			mkv.TagServerTimestamp, seconds(f.ServerTimestamp),
-			mkv.TagProducerTimestamp, seconds(f.ProducerTimestamp))
-	}
+	leadingTags(scratch, kind, f.Number, f.ServerTimestamp, f.ProducerTimestamp)
 	if _, err := w.Write(scratch.Bytes()); err != nil {
 		return err
 	}
@@ -72,8 +80,7 @@ func writeChunk(w io.Writer, scratch *bytes.Buffer, kind chunkKind, header []byt
 		return nil
 	}
 	scratch.Reset()
-	behind := max(now.Sub(f.ServerTimestamp).Milliseconds(), 0)
-	kvsTags(scratch, mkv.TagMillisBehindNow, fmt.Sprint(behind), mkv.TagContinuationToken, number)
+	trailingTags(scratch, f.Number, f.ServerTimestamp, now)
 	_, err := w.Write(scratch.Bytes())
 	return err
 }

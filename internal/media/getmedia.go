@@ -11,7 +11,6 @@ import (
 	"github.com/openkvs/openkvs/internal/errkind"
 	"github.com/openkvs/openkvs/internal/live"
 	"github.com/openkvs/openkvs/internal/store"
-	"github.com/openkvs/openkvs/mkv"
 )
 
 // StartKind is a GetMedia StartSelectorType.
@@ -221,9 +220,7 @@ func (r *chunkReader) follow(ctx context.Context, sub *live.Subscription, idle *
 				}
 				open = true
 				r.buf.Write(info.Header)
-				kvsTags(&r.buf, mkv.TagFragmentNumber, FormatFragmentNumber(info.Number),
-					mkv.TagServerTimestamp, seconds(info.ServerTimestamp),
-					mkv.TagProducerTimestamp, seconds(info.ProducerTimestamp))
+				leadingTags(&r.buf, getMediaChunk, info.Number, info.ServerTimestamp, info.ProducerTimestamp)
 			case live.FragmentData:
 				if !open {
 					continue
@@ -234,9 +231,7 @@ func (r *chunkReader) follow(ctx context.Context, sub *live.Subscription, idle *
 					continue
 				}
 				open = false
-				number := FormatFragmentNumber(info.Number)
-				behind := max(r.s.now().Sub(info.ServerTimestamp).Milliseconds(), 0)
-				kvsTags(&r.buf, mkv.TagMillisBehindNow, fmt.Sprint(behind), mkv.TagContinuationToken, number)
+				trailingTags(&r.buf, info.Number, info.ServerTimestamp, r.s.now())
 				r.after = info.Number
 			}
 			if r.buf.Len() == 0 {

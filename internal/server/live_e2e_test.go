@@ -1,17 +1,11 @@
 package server_test
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/openkvs/openkvs/internal/kvsdtest"
@@ -21,14 +15,7 @@ import (
 // openGetMedia starts a GetMedia request and returns its streaming body.
 func openGetMedia(t testing.TB, srv *kvsdtest.Server, stream, selector string) io.ReadCloser {
 	t.Helper()
-	body := `{"StreamName":"` + stream + `","StartSelector":` + selector + `}`
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/getMedia", strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	require.NoError(t, v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: kvsdtest.AccessKeyID, SecretAccessKey: kvsdtest.SecretAccessKey},
-		req, payloadHash(body), "kinesisvideo", kvsdtest.Region, time.Now()))
-	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
-	require.NoError(t, err)
+	resp := srv.Open(t, http.MethodPost, "/getMedia", `{"StreamName":"`+stream+`","StartSelector":`+selector+`}`, kvsdtest.DefaultSigning(), nil)
 	require.Equal(t, 200, resp.StatusCode)
 	t.Cleanup(func() { resp.Body.Close() })
 	return resp.Body
@@ -108,9 +95,4 @@ func TestGetMediaForwardsFramesBeforeTheFragmentEnds(t *testing.T) {
 			conn.Close()
 		})
 	}
-}
-
-func payloadHash(body string) string {
-	sum := sha256.Sum256([]byte(body))
-	return hex.EncodeToString(sum[:])
 }

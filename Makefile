@@ -3,11 +3,24 @@ GO        ?= go
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1x
 
-.PHONY: run test bench fuzz lint
+.PHONY: run deps test bench fuzz lint
 
 ## run: start kvsd on 127.0.0.1:4566 with ./data
 run:
 	$(GO) run ./cmd/kvsd
+
+## deps: install what the tests drive (Debian packages, as root) and the Go modules
+deps:
+	@missing=""; \
+	[ -x /usr/bin/aws ] || missing="$$missing awscli"; \
+	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
+	/usr/bin/python3 -c 'import boto3' 2>/dev/null || missing="$$missing python3-boto3"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(GO) mod download
 
 ## test: every test, with the race detector, plus a short fuzz pass
 test: lint

@@ -35,8 +35,9 @@ func (fw *frameWriter) take() []byte {
 
 // liveLatency runs streams producers at 25 fps with frameSize-byte frames
 // for the given time, each with readers GetMedia readers, and returns the
-// delay from each frame's write to each reader's receipt of it.
-func liveLatency(b *testing.B, srv *kvsdtest.Server, prefix string, streams, readers, frameSize int, run time.Duration) []time.Duration {
+// delay from each frame's write to each reader's receipt of it, and from
+// each fragment's last byte to its PERSISTED ack.
+func liveLatency(b *testing.B, srv *kvsdtest.Server, prefix string, streams, readers, frameSize int, run time.Duration) (frames, persisted []time.Duration) {
 	header := kvsdtest.NewBody(b).Bytes()
 	endTags := kvsdtest.NewBody(b).Tags(mkv.TagEndOfFragment, "").Bytes()[len(header):]
 	var (
@@ -50,6 +51,22 @@ func liveLatency(b *testing.B, srv *kvsdtest.Server, prefix string, streams, rea
 			b.Fatal(r.Body)
 		}
 		conn := srv.PutMedia(b, kvsdtest.PutMediaHeaders(name), header)
+		var ends sync.Map // cluster timecode -> time its last byte was written
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for a := range conn.Acks {
+				if a.EventType == "PERSISTED" && a.FragmentTimecode != nil {
+					if t, ok := ends.Load(*a.FragmentTimecode); ok {
+						local = append(local, time.Since(t.(time.Time)))
+					}
+				}
+			}
+			mu.Lock()
+			persisted = append(persisted, local...)
+			mu.Unlock()
+		}()
 		for range readers {
 			body := openGetMedia(b, srv, name, `{"StartSelectorType":"NOW"}`)
 			wg.Add(1)
@@ -79,6 +96,7 @@ func liveLatency(b *testing.B, srv *kvsdtest.Server, prefix string, streams, rea
 			fw := newFrameWriter()
 			frame := make([]byte, frameSize)
 			start := time.Now()
+			tc := int64(0)
 			for k := 0; time.Since(start) < run; k++ {
 				due := start.Add(time.Duration(k) * 40 * time.Millisecond)
 				time.Sleep(time.Until(due))
@@ -87,8 +105,10 @@ func liveLatency(b *testing.B, srv *kvsdtest.Server, prefix string, streams, rea
 						if conn.TryWrite(endTags) != nil {
 							return
 						}
+						ends.Store(tc, time.Now())
 					}
-					_ = fw.w.StartCluster(uint64(1_000_000+k*40), true)
+					tc = int64(1_000_000 + k*40)
+					_ = fw.w.StartCluster(uint64(tc), true)
 				}
 				binary.BigEndian.PutUint64(frame, uint64(time.Now().UnixNano()))
 				var flags uint8
@@ -101,10 +121,11 @@ func liveLatency(b *testing.B, srv *kvsdtest.Server, prefix string, streams, rea
 				}
 			}
 			_ = conn.TryWrite(endTags)
+			ends.Store(tc, time.Now())
 		}()
 	}
 	wg.Wait()
-	return lat
+	return lat, persisted
 }
 
 func reportLatency(b *testing.B, lat []time.Duration, prefix string) {
@@ -125,17 +146,22 @@ func reportLatency(b *testing.B, lat []time.Duration, prefix string) {
 func BenchmarkLiveLatency(b *testing.B) {
 	srv := kvsdtest.Start(b)
 	for i := range b.N {
-		reportLatency(b, liveLatency(b, srv, fmt.Sprintf("lat%d", i), 100, 1, 10_000, 5*time.Second), "")
+		frames, _ := liveLatency(b, srv, fmt.Sprintf("lat%d", i), 100, 1, 10_000, 5*time.Second)
+		reportLatency(b, frames, "")
 	}
 }
 
 // BenchmarkLiveFanOut measures one 4 Mbps stream (20 KB frames at 25 fps)
-// read live by 200 GetMedia readers at once, beside the same stream with
-// no reader (ingest ack latency is what a slow fan-out would hurt; the
-// frame delay to the readers is reported too).
+// read live by 200 GetMedia readers at once: the frame delay to the
+// readers, and the producer's PERSISTED latency beside the same stream with
+// no reader in the same run (a fan-out that slowed ingest would show there).
 func BenchmarkLiveFanOut(b *testing.B) {
 	srv := kvsdtest.Start(b, func(c *config.Config) { c.GetMediaConnections = 200 })
 	for i := range b.N {
-		reportLatency(b, liveLatency(b, srv, fmt.Sprintf("fan%d", i), 1, 200, 20_000, 5*time.Second), "")
+		_, alone := liveLatency(b, srv, fmt.Sprintf("alone%d", i), 1, 0, 20_000, 5*time.Second)
+		frames, fanned := liveLatency(b, srv, fmt.Sprintf("fan%d", i), 1, 200, 20_000, 5*time.Second)
+		reportLatency(b, frames, "")
+		reportLatency(b, alone, "ack-0-readers-")
+		reportLatency(b, fanned, "ack-200-readers-")
 	}
 }

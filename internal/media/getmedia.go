@@ -143,36 +143,73 @@ type chunkReader struct {
 	after  uint64 // number of the last chunk sent
 	buf    bytes.Buffer
 	media  []byte
+	bufs   [2][]byte // catchUp's read buffers
+	cur    int
 	header []byte
 	hdrID  uint64
 }
 
-// catchUp sends every stored fragment after r.after.
+// catchUp sends every stored fragment after r.after. It reads the next
+// fragment from the store while the current one is being written, so that
+// disk reads overlap with the network.
 func (r *chunkReader) catchUp(ctx context.Context) (sent bool, err error) {
+	type read struct {
+		media []byte
+		err   error
+	}
+	next := make(chan read, 1)
+	fetch := func(f store.Fragment, buf []byte) {
+		m, err := r.s.store.ReadMedia(ctx, f, buf[:0])
+		next <- read{m, err}
+	}
 	for {
 		fs, err := r.s.store.List(ctx, store.FragmentQuery{Stream: r.stream, AfterNumber: r.after, Limit: 64})
 		if err != nil || len(fs) == 0 {
 			return sent, err
 		}
-		for _, f := range fs {
-			if f.HeaderID != r.hdrID || r.header == nil {
-				if r.header, err = r.s.store.ReadHeader(ctx, r.stream, f.HeaderID); err != nil {
-					return sent, err
+		// Two buffers take turns: one is written while the other is read
+		// into. r.cur is the one the next read goes into.
+		go fetch(fs[0], r.bufs[r.cur])
+		for i, f := range fs {
+			got := <-next
+			if got.err != nil {
+				return sent, got.err
+			}
+			r.bufs[r.cur] = got.media
+			if i+1 < len(fs) {
+				go fetch(fs[i+1], r.bufs[1-r.cur])
+			}
+			r.media = got.media
+			err := r.sendStored(ctx, f)
+			r.cur = 1 - r.cur
+			if err != nil {
+				if i+1 < len(fs) {
+					r.bufs[r.cur] = (<-next).media // wait for the read in flight
 				}
-				r.hdrID = f.HeaderID
-			}
-			if r.media, err = r.s.store.ReadMedia(ctx, f, r.media[:0]); err != nil {
 				return sent, err
-			}
-			if err := writeChunk(r.w, &r.buf, getMediaChunk, r.header, f, r.media, r.s.now()); err != nil {
-				return sent, errClientGone
-			}
-			if err := r.w.Flush(); err != nil {
-				return sent, errClientGone
 			}
 			r.after, sent = f.Number, true
 		}
 	}
+}
+
+// sendStored writes one stored fragment as a chunk, r.media holding its
+// bytes.
+func (r *chunkReader) sendStored(ctx context.Context, f store.Fragment) error {
+	if f.HeaderID != r.hdrID || r.header == nil {
+		h, err := r.s.store.ReadHeader(ctx, r.stream, f.HeaderID)
+		if err != nil {
+			return err
+		}
+		r.header, r.hdrID = h, f.HeaderID
+	}
+	if err := writeChunk(r.w, &r.buf, getMediaChunk, r.header, f, r.media, r.s.now()); err != nil {
+		return errClientGone
+	}
+	if err := r.w.Flush(); err != nil {
+		return errClientGone
+	}
+	return nil
 }
 
 // errClientGone ends a response whose client stopped reading.

@@ -41,6 +41,7 @@ type chunkInfo struct {
 	tags     map[string]string // the AWS_KINESISVIDEO_* tags
 	producer []string          // producer metadata tag names
 	frames   int
+	sizes    []int // payload size of each block
 	timecode uint64
 	// layout is the sequence of element kinds of the chunk, with the size
 	// width of KVS tags, e.g. "EBML Segment(8,unknown) Info Tracks KVSTags Cluster ..."
@@ -73,6 +74,7 @@ func readChunks(t *testing.T, body []byte) []chunkInfo {
 			cur.timecode = r.ClusterTimestamp()
 		case mkv.KindBlock:
 			cur.frames++
+			cur.sizes = append(cur.sizes, len(r.Block().Payload))
 		case mkv.KindTags:
 			tags, err := r.Tags()
 			require.NoError(t, err)
@@ -270,6 +272,23 @@ func TestGetMediaSelectorsAndLayout(t *testing.T) {
 
 // TestGetMediaTailsLiveAndLimitsReaders follows a stream while a producer
 // sends, and checks the per-stream reader limit.
+// TestGetMediaCatchUpAcrossBatches reads more stored fragments than one
+// store query returns, each of a different size, so that a read buffer
+// reused too early would show.
+func TestGetMediaCatchUpAcrossBatches(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	createStream(t, srv, "many", 1)
+	ingestClusters(t, srv, "many", 150)
+	status, body := getMedia(t, srv, `{"StreamName":"many","StartSelector":{"StartSelectorType":"EARLIEST"}}`)
+	require.Equal(t, 200, status)
+	chunks := readChunks(t, body)
+	require.Len(t, chunks, 150)
+	for i, ch := range chunks {
+		require.Equal(t, uint64(1_000_000+i*1000), ch.timecode)
+		require.Equal(t, []int{500 + i, 500 + i, 500 + i}, ch.sizes, "chunk %d holds its own frames", i)
+	}
+}
+
 func TestGetMediaTailsLiveAndLimitsReaders(t *testing.T) {
 	srv := kvsdtest.Start(t)
 	createStream(t, srv, "tail", 1)

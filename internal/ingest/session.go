@@ -100,13 +100,13 @@ func (s *session) parse(ctx context.Context, body *countingReader) error {
 		if err := s.handle(ctx, p, r, kind); err != nil {
 			var fe *fatalError
 			if errors.As(err, &fe) {
-				s.sendError(ctx, p.cur, fe.code)
+				s.sendError(p.cur, fe.code)
 				return nil
 			}
 			return err
 		}
 		if time.Since(s.start) > s.in.cfg.MaxConnectionDuration && (kind == mkv.KindClusterEnd || kind == mkv.KindCluster) {
-			s.sendError(ctx, p.cur, ErrMaxConnectionDuration)
+			s.sendError(p.cur, ErrMaxConnectionDuration)
 			return nil
 		}
 	}
@@ -121,17 +121,17 @@ func (s *session) readFailed(ctx context.Context, p *parser, body *countingReade
 	case body.err != nil:
 		return fmt.Errorf("read PutMedia body: %w", body.err)
 	case errors.Is(err, mkv.ErrFrameTooLarge):
-		s.sendError(ctx, p.cur, ErrMaxFragmentSize)
+		s.sendError(p.cur, ErrMaxFragmentSize)
 		return nil
 	}
 	// The source read fine, so the bytes are not valid Matroska (or the
 	// body ended inside an element).
 	s.in.log.Info("PutMedia body is not valid MKV", "stream", s.p.StreamARN, "err", err)
-	s.sendError(ctx, p.cur, ErrInvalidMKV)
+	s.sendError(p.cur, ErrInvalidMKV)
 	return nil
 }
 
-func (s *session) sendError(ctx context.Context, f *fragment, code ErrorCode) {
+func (s *session) sendError(f *fragment, code ErrorCode) {
 	a := Ack{Event: EventError, Error: code}
 	if f != nil {
 		a.Number = f.number
@@ -373,12 +373,12 @@ func (s *session) complete(ctx context.Context, p *parser) {
 	}()
 	if f == nil || !f.hasTimecode {
 		if f != nil {
-			s.sendError(ctx, f, ErrInvalidMKV)
+			s.sendError(f, ErrInvalidMKV)
 		}
 		return
 	}
 	if code := s.validate(p, f); code != nil {
-		s.sendError(ctx, f, *code)
+		s.sendError(f, *code)
 		return
 	}
 	for track, sp := range f.trackSpan {
@@ -387,7 +387,7 @@ func (s *session) complete(ctx context.Context, p *parser) {
 
 	retention, err := s.in.streams.RetentionHours(ctx, s.p.StreamARN)
 	if err != nil {
-		s.sendError(ctx, f, ErrStreamNotActive)
+		s.sendError(f, ErrStreamNotActive)
 		s.abort()
 		return
 	}
@@ -419,7 +419,7 @@ func (s *session) complete(ctx context.Context, p *parser) {
 	})
 	if err != nil {
 		s.in.log.Error("append fragment", "stream", s.p.StreamARN, "err", err)
-		s.sendError(ctx, f, ErrArchival)
+		s.sendError(f, ErrArchival)
 		return
 	}
 	kept = true

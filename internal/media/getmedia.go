@@ -111,7 +111,7 @@ func (s *Service) GetMedia(ctx context.Context, stream string, sel StartSelector
 	if err != nil {
 		return err
 	}
-	r := &chunkReader{s: s, stream: stream, w: w, after: after}
+	r := &chunkReader{s: s, stream: stream, w: w, kind: getMediaChunk, after: after}
 	idle := time.NewTimer(s.cfg.NoDataTimeout)
 	defer idle.Stop()
 	for {
@@ -135,11 +135,12 @@ func (s *Service) GetMedia(ctx context.Context, stream string, sel StartSelector
 	}
 }
 
-// chunkReader writes one GetMedia response.
+// chunkReader writes one GetMedia or GetMediaForFragmentList response.
 type chunkReader struct {
 	s      *Service
 	stream string
 	w      Flusher
+	kind   chunkKind
 	after  uint64 // number of the last chunk sent
 	buf    bytes.Buffer
 	media  []byte
@@ -203,7 +204,7 @@ func (r *chunkReader) sendStored(ctx context.Context, f store.Fragment) error {
 		}
 		r.header, r.hdrID = h, f.HeaderID
 	}
-	if err := writeChunk(r.w, &r.buf, getMediaChunk, r.header, f, r.media, r.s.now()); err != nil {
+	if err := writeChunk(r.w, &r.buf, r.kind, r.header, f, r.media, r.s.now()); err != nil {
 		return errClientGone
 	}
 	if err := r.w.Flush(); err != nil {
@@ -336,28 +337,17 @@ func (s *Service) CheckFragments(ctx context.Context, stream string, numbers []s
 
 // WriteFragments writes one chunk per fragment, in the given order.
 func (s *Service) WriteFragments(ctx context.Context, stream string, fs []store.Fragment, w Flusher) error {
-	var (
-		buf    bytes.Buffer
-		media  []byte
-		header []byte
-		hdrID  uint64
-		err    error
-	)
+	r := &chunkReader{s: s, stream: stream, w: w, kind: fragmentListChunk}
 	for _, f := range fs {
-		if f.HeaderID != hdrID || header == nil {
-			if header, err = s.store.ReadHeader(ctx, stream, f.HeaderID); err != nil {
-				return err
-			}
-			hdrID = f.HeaderID
-		}
-		if media, err = s.store.ReadMedia(ctx, f, media[:0]); err != nil {
+		var err error
+		if r.media, err = s.store.ReadMedia(ctx, f, r.media[:0]); err != nil {
 			return err
 		}
-		if err := writeChunk(w, &buf, fragmentListChunk, header, f, media, s.now()); err != nil {
-			return nil
-		}
-		if err := w.Flush(); err != nil {
-			return nil
+		if err := r.sendStored(ctx, f); err != nil {
+			if errors.Is(err, errClientGone) {
+				return nil
+			}
+			return err
 		}
 	}
 	return nil

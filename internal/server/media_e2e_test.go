@@ -270,8 +270,6 @@ func TestGetMediaSelectorsAndLayout(t *testing.T) {
 	}
 }
 
-// TestGetMediaTailsLiveAndLimitsReaders follows a stream while a producer
-// sends, and checks the per-stream reader limit.
 // TestGetMediaCatchUpAcrossBatches reads more stored fragments than one
 // store query returns, each of a different size, so that a read buffer
 // reused too early would show.
@@ -289,6 +287,8 @@ func TestGetMediaCatchUpAcrossBatches(t *testing.T) {
 	}
 }
 
+// TestGetMediaTailsLiveAndLimitsReaders follows a stream while a producer
+// sends, and checks the per-stream reader limit.
 func TestGetMediaTailsLiveAndLimitsReaders(t *testing.T) {
 	srv := kvsdtest.Start(t)
 	createStream(t, srv, "tail", 1)

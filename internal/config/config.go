@@ -63,6 +63,10 @@ type Config struct {
 	// 0 means no cap.
 	MaxMediaBytes int64
 
+	// DebugListen, when set, serves net/http/pprof on this address, apart
+	// from the API so that it is never exposed with it.
+	DebugListen string
+
 	LogLevel  string
 	LogFormat string
 
@@ -136,6 +140,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.FragmentMetadataPointsPerSec, "fragment-metadata-points-per-second", c.FragmentMetadataPointsPerSec, "per-stream fragment metadata quota (ListFragments costs MaxResults), 0 for none")
 	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
+	fs.StringVar(&c.DebugListen, "debug-listen", c.DebugListen, "serve Go profiling (net/http/pprof) on this host:port; empty for off")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	return fs

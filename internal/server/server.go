@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -34,6 +35,7 @@ type Server struct {
 	control  *control.Service
 	listener net.Listener
 	http     *http.Server
+	debug    *http.Server // pprof, when -debug-listen is set
 	url      string
 	// CertFile is the PEM certificate served, when TLS is on.
 	CertFile string
@@ -196,6 +198,11 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
+	if s.cfg.DebugListen != "" {
+		if err := s.serveDebug(); err != nil {
+			return err
+		}
+	}
 	s.log.Info("kvsd ready", "url", s.url, "data_dir", s.cfg.DataDir, "region", s.cfg.Region, "auth", s.cfg.Auth)
 	select {
 	case err := <-errc:
@@ -215,6 +222,9 @@ func (s *Server) Serve(ctx context.Context) error {
 // Close releases every component, in reverse order of construction.
 func (s *Server) Close() error {
 	var errs []error
+	if s.debug != nil {
+		errs = append(errs, s.debug.Close())
+	}
 	if s.http != nil {
 		errs = append(errs, s.http.Close())
 	} else if s.listener != nil {
@@ -233,4 +243,23 @@ func (s *Server) Close() error {
 		errs = append(errs, s.lock.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// serveDebug serves net/http/pprof on its own listener, so that profiles
+// are never reachable through the API's address.
+func (s *Server) serveDebug() error {
+	ln, err := net.Listen("tcp", s.cfg.DebugListen)
+	if err != nil {
+		return fmt.Errorf("debug listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	s.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.debug.Serve(ln) }()
+	s.log.Info("profiling served", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return nil
 }

@@ -203,6 +203,15 @@ type memStream struct {
 	// a restart.
 	last    uint64
 	headers map[[sha256.Size]byte]*memHeader
+	// maxProducerTS is at least the newest producer timestamp of the
+	// stream's fragments: the newest appended since open, joined with the
+	// index's newest once producerLoaded. Deletes never lower it, so it is
+	// an upper bound, which is all List needs to skip the index for a
+	// producer-timestamp query past the stream's end: the question ingest
+	// asks of every fragment (is this one a re-send?), whose answer is
+	// almost always no.
+	maxProducerTS  time.Time
+	producerLoaded bool
 }
 
 // memHeader is a producer header. Every live header is in memory (there are
@@ -388,6 +397,9 @@ func (s *Fragments) Append(ctx context.Context, nf store.NewFragment) (store.Fra
 		Size:              int64(len(nf.Media)),
 		Checksum:          checksum,
 	}
+	if f.ProducerTimestamp.After(ms.maxProducerTS) {
+		ms.maxProducerTS = f.ProducerTimestamp
+	}
 	if h != nil {
 		h.lastUse = f.Number
 		f.HeaderID = h.id
@@ -529,6 +541,15 @@ func (s *Fragments) List(ctx context.Context, q store.FragmentQuery) ([]store.Fr
 	if ms == nil || q.AfterNumber >= math.MaxInt64 {
 		return []store.Fragment{}, nil
 	}
+	if q.By == store.ByProducerTimestamp && !q.Start.IsZero() {
+		bound, err := s.producerBound(ctx, ms)
+		if err != nil {
+			return nil, fmt.Errorf("list fragments: %w", err)
+		}
+		if q.Start.After(bound) {
+			return []store.Fragment{}, nil // mem is empty too: bound covers it
+		}
+	}
 
 	col := "server_ts"
 	if q.By == store.ByProducerTimestamp {
@@ -580,6 +601,29 @@ func (s *Fragments) List(ctx context.Context, q store.FragmentQuery) ([]store.Fr
 		}
 	}
 	return out, nil
+}
+
+// producerBound is ms.maxProducerTS, loading the index's part on first use.
+func (s *Fragments) producerBound(ctx context.Context, ms *memStream) (time.Time, error) {
+	s.mu.Lock()
+	bound, loaded := ms.maxProducerTS, ms.producerLoaded
+	s.mu.Unlock()
+	if loaded {
+		return bound, nil
+	}
+	var newest sql.NullInt64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT MAX(producer_ts) FROM fragments WHERE stream_id = ?`, ms.id).Scan(&newest); err != nil {
+		return time.Time{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if newest.Valid {
+		if t := decodeTime(newest.Int64); t.After(ms.maxProducerTS) {
+			ms.maxProducerTS = t
+		}
+	}
+	ms.producerLoaded = true
+	return ms.maxProducerTS, nil
 }
 
 func matches(q store.FragmentQuery, f store.Fragment) bool {

@@ -596,6 +596,17 @@ func RunFragments(t *testing.T, nf NewFragments) {
 
 			s = nf.Reopen(t, s)
 			awaitAll(t, flushed)
+			// A producer-timestamp lookup (what ingest asks of a re-sent
+			// fragment) finds fragments stored before the reopen, and
+			// nothing past the stream's newest.
+			ts := durable[1].frag.ProducerTimestamp
+			at, err := s.List(ctx, store.FragmentQuery{Stream: stream, By: store.ByProducerTimestamp, Start: ts, End: ts})
+			require.NoError(t, err)
+			require.Equal(t, []uint64{durable[1].frag.Number}, numbers(at))
+			past := flushed[1].frag.ProducerTimestamp.Add(time.Millisecond)
+			after, err := s.List(ctx, store.FragmentQuery{Stream: stream, By: store.ByProducerTimestamp, Start: past})
+			require.NoError(t, err)
+			require.Empty(t, after)
 			for _, a := range append(durable, flushed...) {
 				got, err := s.Get(ctx, a.frag.Stream, a.frag.Number)
 				require.NoError(t, err)

@@ -811,7 +811,9 @@ func (s *Fragments) Close() error {
 	s.readers.close()
 	var errs []error
 	if s.w.file != nil {
-		errs = append(errs, s.w.file.Close())
+		// Cut the zero padding after the last record, so that Open finds
+		// no tail to repair after a clean shutdown.
+		errs = append(errs, s.w.file.Truncate(s.w.size), s.w.file.Close())
 	}
 	errs = append(errs, s.rdb.Close(), s.wdb.Close())
 	if err := errors.Join(errs...); err != nil {

@@ -26,6 +26,14 @@ type writerState struct {
 	// junk after its last committed record, so the next record starts a
 	// new segment and Open will cut the junk off.
 	forceRoll bool
+	// tail holds the bytes of seg after its last directAlign boundary. A
+	// batch rewrites that block whole, since O_DIRECT writes whole aligned
+	// blocks only.
+	tail []byte
+	// bounce is the aligned buffer every batch is written through.
+	bounce []byte
+	// buffered is set once the filesystem refused O_DIRECT.
+	buffered  bool
 	segs      map[uint64]*segmentInfo
 	queue     []*fragRequest
 	// maybeDead are segments whose refs dropped or that stopped being the
@@ -54,6 +62,10 @@ type placement struct {
 	endSize int64
 	added   int64 // bytes the spans add to the files
 	touched []*touchedSegment
+	// tail is what writerState.tail becomes for tailSeg, the segment the
+	// batch wrote last.
+	tail    []byte
+	tailSeg uint64
 }
 
 // writeSpan is one contiguous write: consecutive records of one batch
@@ -290,17 +302,16 @@ func (s *Fragments) layout(ctx context.Context, b *fragBatch) *placement {
 // writeSpans writes and fsyncs the batch's media, and the segment directory
 // when the batch created a file. On failure it undoes what it wrote.
 func (s *Fragments) writeSpans(p *placement) error {
-	for _, sp := range p.spans {
-		t, err := s.touch(p, sp.seg)
-		if err == nil {
-			if _, werr := t.f.WriteAt(sp.data, sp.off); werr != nil {
-				err = spaceErr(fmt.Sprintf("write segment %d", sp.seg), werr)
-			}
+	for i := 0; i < len(p.spans); {
+		j := i + 1
+		for j < len(p.spans) && p.spans[j].seg == p.spans[i].seg {
+			j++
 		}
-		if err != nil {
+		if err := s.writeSegment(p, p.spans[i:j]); err != nil {
 			s.undoWrite(p)
 			return err
 		}
+		i = j
 	}
 	created := false
 	for _, t := range p.touched {
@@ -319,6 +330,65 @@ func (s *Fragments) writeSpans(p *placement) error {
 	return nil
 }
 
+// writeSegment writes spans, which follow each other in one segment, in
+// whole aligned blocks through the bounce buffer. The first block starts
+// with the segment's tail: committed bytes, rewritten unchanged, so a torn
+// write leaves them intact whichever sectors land. The last block is padded
+// with zeros, which the next batch overwrites.
+//
+// Aligned blocks let the file be opened with O_DIRECT, which skips the copy
+// into the page cache: on ext4 that copy cost ten times the CPU of the
+// direct write, and was the largest single cost of ingest.
+func (s *Fragments) writeSegment(p *placement, spans []writeSpan) error {
+	seg := spans[0].seg
+	t, err := s.touch(p, seg)
+	if err != nil {
+		return err
+	}
+	start := spans[0].off
+	var tail []byte
+	if !t.created {
+		tail = s.w.tail
+	}
+	if int64(len(tail)) != start%directAlign {
+		return fmt.Errorf("write segment %d: %d tail bytes kept for a segment ending at %d", seg, len(tail), start)
+	}
+	if s.w.bounce == nil {
+		s.w.bounce = alignedBuffer(bounceSize)
+	}
+	off := start - int64(len(tail))
+	buf := append(s.w.bounce[:0], tail...)
+	for _, sp := range spans {
+		for data := sp.data; len(data) > 0; {
+			n := copy(buf[len(buf):cap(buf)], data)
+			buf, data = buf[:len(buf)+n], data[n:]
+			if len(buf) == cap(buf) {
+				if err := writeBlocks(t.f, buf, off, seg); err != nil {
+					return err
+				}
+				off += int64(len(buf))
+				buf = buf[:0]
+			}
+		}
+	}
+	keep := len(buf) % directAlign
+	p.tail, p.tailSeg = append(p.tail[:0], buf[len(buf)-keep:]...), seg
+	if len(buf) == 0 {
+		return nil
+	}
+	padded := buf[:alignUp(len(buf))]
+	clear(padded[len(buf):])
+	return writeBlocks(t.f, padded, off, seg)
+}
+
+// writeBlocks writes whole aligned blocks at off.
+func writeBlocks(f *os.File, b []byte, off int64, seg uint64) error {
+	if _, err := f.WriteAt(b, off); err != nil {
+		return spaceErr(fmt.Sprintf("write segment %d", seg), err)
+	}
+	return nil
+}
+
 // touch returns the file of seg for writing, creating it if it is new.
 // Spans come in segment order, so each segment is touched once.
 func (s *Fragments) touch(p *placement, seg uint64) (*touchedSegment, error) {
@@ -330,7 +400,7 @@ func (s *Fragments) touch(p *placement, seg uint64) (*touchedSegment, error) {
 		p.touched = append(p.touched, t)
 		return t, nil
 	}
-	f, err := os.OpenFile(filepath.Join(s.segDir, segmentName(seg)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.openForWrite(filepath.Join(s.segDir, segmentName(seg)), os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return nil, spaceErr(fmt.Sprintf("create segment %d", seg), err)
 	}
@@ -448,7 +518,7 @@ func (s *Fragments) adopt(p *placement) {
 		if t.seg == p.endSeg {
 			endFile = t.f
 		} else if t.f != s.w.file {
-			_ = t.f.Close() // sealed within this batch
+			sealSegment(t.f, p.ends[t.seg]) // sealed within this batch
 		}
 	}
 	for seg, d := range p.refs {
@@ -465,7 +535,11 @@ func (s *Fragments) adopt(p *placement) {
 	}
 	if p.endSeg != s.w.seg {
 		if s.w.file != nil && s.w.file != endFile {
-			_ = s.w.file.Close()
+			end := s.w.size
+			if e, ok := p.ends[s.w.seg]; ok {
+				end = e // the batch wrote more to it before it rolled
+			}
+			sealSegment(s.w.file, end)
 		}
 		s.w.maybeDead[s.w.seg] = true
 		s.w.seg, s.w.file = p.endSeg, endFile
@@ -474,6 +548,17 @@ func (s *Fragments) adopt(p *placement) {
 		s.w.file = endFile
 	}
 	s.w.size = p.endSize
+	s.w.tail = nil
+	if p.tailSeg == p.endSeg {
+		s.w.tail = p.tail
+	}
+}
+
+// sealSegment closes a segment that takes no more records, cutting the
+// zero padding after its last record first (Open would cut it otherwise).
+func sealSegment(f *os.File, end int64) {
+	_ = f.Truncate(end)
+	_ = f.Close()
 }
 
 // finish drops the batch from memory and reports to every fragment.

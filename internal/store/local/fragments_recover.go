@@ -229,7 +229,11 @@ func (s *Fragments) recover(ctx context.Context) error {
 	}
 	s.w.seg = slices.Max(sortedKeys(files))
 	s.w.size = files[s.w.seg]
-	f, err := os.OpenFile(filepath.Join(s.segDir, segmentName(s.w.seg)), os.O_RDWR, 0)
+	path := filepath.Join(s.segDir, segmentName(s.w.seg))
+	if s.w.tail, err = readTail(path, s.w.size); err != nil {
+		return fmt.Errorf("open segment %d: %w", s.w.seg, err)
+	}
+	f, err := s.openForWrite(path, 0)
 	if err != nil {
 		return fmt.Errorf("open segment %d: %w", s.w.seg, err)
 	}

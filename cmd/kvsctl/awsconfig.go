@@ -1,139 +1,242 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo"
 )
 
 // defaultRegion is the region used when neither a flag, the environment nor
-// the profile names one.
+// the profile names one. The SDK itself would fail without a region, but
+// kvsd accepts any, and local use should need no setup.
 const defaultRegion = "us-east-1"
+
+// credentialsTimeout bounds the first credentials lookup. Without keys in
+// the environment or a profile, the SDK asks the EC2 instance metadata
+// service, which does not answer off EC2.
+const credentialsTimeout = 10 * time.Second
+
+// CLI retry policy: a person waits at the terminal, so give up quickly.
+const (
+	cliMaxAttempts = 3
+	cliMaxBackoff  = 2 * time.Second
+)
 
 // awsSettings are the resolved endpoint, region and credentials of a
 // command.
 type awsSettings struct {
-	Endpoint    string // control-plane URL, without a trailing slash
+	// Config is what config.LoadDefaultConfig resolved; the kinesisvideo
+	// client is built from it.
+	Config aws.Config
+	// Endpoint is the control-plane URL without a trailing slash: the
+	// configured one, or the AWS endpoint of the region.
+	Endpoint string
+	// endpointSet reports whether Endpoint was configured (flag,
+	// environment or profile) rather than derived from the region.
+	endpointSet bool
 	Region      string
 	Credentials aws.CredentialsProvider
+	// CredentialsFrom says where the credentials came from, for errors:
+	// `environment variables (AWS_ACCESS_KEY_ID)` or `profile "dev" (file)`.
+	CredentialsFrom string
+	// AccessKeyID is the key in use, shown when the server rejects it.
+	AccessKeyID string
 }
 
-// resolveAWS resolves the settings the way the AWS CLI and
-// aws-sdk-go-v2's config.LoadDefaultConfig do for static credentials:
+// resolveAWS resolves the settings with aws-sdk-go-v2's
+// config.LoadDefaultConfig, as the AWS CLI does:
 //
 //   - region: --region, $AWS_REGION, $AWS_DEFAULT_REGION, the profile's
 //     region, else us-east-1;
-//   - credentials: with an explicit profile (--profile or $AWS_PROFILE), that
-//     profile of the shared credentials file, then of the shared config file;
-//     otherwise $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY/$AWS_SESSION_TOKEN,
-//     then the "default" profile. $AWS_SHARED_CREDENTIALS_FILE and
-//     $AWS_CONFIG_FILE move the files.
-//
-// It is written here because github.com/aws/aws-sdk-go-v2/config (and its
-// SSO, STS and IMDS dependencies) is not a dependency of the module yet;
-// profiles that need those (role_arn, sso_*, credential_process) are
-// reported as unsupported. Once config is in go.mod this becomes a call to
-// config.LoadDefaultConfig with WithSharedConfigProfile and WithRegion.
-func (g *globalOptions) resolveAWS(ctx context.Context, env func(string) (string, bool)) (awsSettings, error) {
-	if env == nil {
-		env = os.LookupEnv
+//   - credentials: --profile; else $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY
+//     ($AWS_SESSION_TOKEN); else the profile $AWS_PROFILE or "default" of
+//     ~/.aws/credentials and ~/.aws/config ($AWS_SHARED_CREDENTIALS_FILE,
+//     $AWS_CONFIG_FILE), including role, SSO and process profiles; else the
+//     container or EC2 instance role;
+//   - endpoint: --endpoint-url, $AWS_ENDPOINT_URL_KINESIS_VIDEO,
+//     $AWS_ENDPOINT_URL, the profile's services section for kinesis_video,
+//     the profile's endpoint_url, else the AWS endpoint of the region.
+func (g *globalOptions) resolveAWS(ctx context.Context) (awsSettings, error) {
+	if g.endpointURL != "" {
+		if _, err := checkEndpoint(g.endpointURL); err != nil {
+			return awsSettings{}, fmt.Errorf("--endpoint-url: %w", err)
+		}
 	}
-	getenv := func(k string) string {
-		v, _ := env(k)
-		return strings.TrimSpace(v)
-	}
-	explicitProfile := g.profile != "" || getenv("AWS_PROFILE") != ""
-	profile := g.profile
-	if profile == "" {
-		profile = getenv("AWS_PROFILE")
-	}
-	if profile == "" {
-		profile = "default"
-	}
-	home, _ := os.UserHomeDir()
-	credFile := getenv("AWS_SHARED_CREDENTIALS_FILE")
-	if credFile == "" && home != "" {
-		credFile = filepath.Join(home, ".aws", "credentials")
-	}
-	cfgFile := getenv("AWS_CONFIG_FILE")
-	if cfgFile == "" && home != "" {
-		cfgFile = filepath.Join(home, ".aws", "config")
-	}
-	creds, err := loadINI(credFile)
+	cfg, err := config.LoadDefaultConfig(ctx, g.loadOptions()...)
 	if err != nil {
+		return awsSettings{}, explainConfigError(g.profileName(), err)
+	}
+	s := awsSettings{Config: cfg, Region: cfg.Region, Credentials: cfg.Credentials}
+	if err := s.resolveEndpoint(ctx, g.endpointURL); err != nil {
 		return awsSettings{}, err
 	}
-	cfg, err := loadINI(cfgFile)
-	if err != nil {
+	if err := s.retrieveCredentials(ctx, g); err != nil {
 		return awsSettings{}, err
 	}
-	// The credentials file names sections by profile; the config file uses
-	// "profile <name>" except for "default".
-	credSection := creds[profile]
-	cfgSection := cfg["profile "+profile]
-	if profile == "default" && cfgSection == nil {
-		cfgSection = cfg["default"]
-	}
-	if explicitProfile && credSection == nil && cfgSection == nil {
-		return awsSettings{}, fmt.Errorf("profile %q is in neither %s nor %s", profile, credFile, cfgFile)
-	}
-
-	var s awsSettings
-	s.Region = firstNonEmpty(g.region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), cfgSection["region"], defaultRegion)
-
-	var id, secret, token string
-	switch {
-	case !explicitProfile && getenv("AWS_ACCESS_KEY_ID") != "":
-		id, secret, token = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN")
-		if secret == "" {
-			return awsSettings{}, errors.New("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
-		}
-	default:
-		for _, sec := range []map[string]string{credSection, cfgSection} {
-			if sec["aws_access_key_id"] != "" {
-				id, secret, token = sec["aws_access_key_id"], sec["aws_secret_access_key"], sec["aws_session_token"]
-				break
-			}
-		}
-		if id == "" {
-			for _, k := range []string{"role_arn", "sso_session", "sso_start_url", "credential_process", "web_identity_token_file"} {
-				if cfgSection[k] != "" || credSection[k] != "" {
-					return awsSettings{}, fmt.Errorf("profile %q uses %s, which kvsctl does not support yet: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead", profile, k)
-				}
-			}
-		}
-		if id == "" && explicitProfile {
-			return awsSettings{}, fmt.Errorf("profile %q has no aws_access_key_id", profile)
-		}
-		if id != "" && secret == "" {
-			return awsSettings{}, fmt.Errorf("profile %q has aws_access_key_id but no aws_secret_access_key", profile)
-		}
-	}
-	if id == "" {
-		return awsSettings{}, errors.New("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile")
-	}
-	s.Credentials = credentials.NewStaticCredentialsProvider(id, secret, token)
-
-	endpoint := firstNonEmpty(g.endpointURL, getenv("AWS_ENDPOINT_URL_KINESIS_VIDEO"), getenv("AWS_ENDPOINT_URL"))
-	if endpoint == "" {
-		endpoint = "https://kinesisvideo." + s.Region + ".amazonaws.com"
-		if strings.HasPrefix(s.Region, "cn-") {
-			endpoint += ".cn"
-		}
-	}
-	if s.Endpoint, err = checkEndpoint(endpoint); err != nil {
-		return awsSettings{}, err
-	}
-	_ = ctx // the SDK's loader takes a context; static credentials need none
 	return s, nil
+}
+
+// loadOptions are the LoadDefaultConfig options the flags ask for.
+func (g *globalOptions) loadOptions() []func(*config.LoadOptions) error {
+	opts := []func(*config.LoadOptions) error{
+		config.WithDefaultRegion(defaultRegion),
+		config.WithRetryer(newCLIRetryer),
+	}
+	if g.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(g.profile))
+	}
+	if g.region != "" {
+		opts = append(opts, config.WithRegion(g.region))
+	}
+	return opts
+}
+
+// newCLIRetryer is the SDK's standard retryer with fewer, shorter retries,
+// and none at all when the endpoint cannot be reached: a refused
+// connection or an unknown host does not fix itself in a second.
+func newCLIRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = cliMaxAttempts
+		o.MaxBackoff = cliMaxBackoff
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			if unreachableReason(err) != "" {
+				return aws.FalseTernary
+			}
+			return aws.UnknownTernary
+		})}, o.Retryables...)
+	})
+}
+
+// profileName is the profile the SDK reads: --profile, $AWS_PROFILE or
+// "default".
+func (g *globalOptions) profileName() string {
+	return firstNonEmpty(g.profile, strings.TrimSpace(os.Getenv("AWS_PROFILE")), "default")
+}
+
+// explainConfigError rewrites the SDK's configuration errors that a user
+// meets most: a misspelt profile.
+func explainConfigError(profile string, err error) error {
+	var notExist config.SharedConfigProfileNotExistError
+	if errors.As(err, &notExist) {
+		return &cliError{msg: fmt.Sprintf("profile %q is in neither %s", notExist.Profile, strings.Join(sharedFiles(), " nor ")), err: err}
+	}
+	return &cliError{msg: fmt.Sprintf("load AWS configuration (profile %q): %s", profile, oneLine(err.Error())), err: err}
+}
+
+// sharedFiles are the shared config and credentials file paths in use.
+func sharedFiles() []string {
+	return []string{
+		firstNonEmpty(os.Getenv("AWS_CONFIG_FILE"), config.DefaultSharedConfigFilename()),
+		firstNonEmpty(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), config.DefaultSharedCredentialsFilename()),
+	}
+}
+
+// resolveEndpoint sets s.Endpoint from the flag, the configuration sources
+// or the region.
+func (s *awsSettings) resolveEndpoint(ctx context.Context, flag string) error {
+	raw := flag
+	if raw == "" {
+		raw = configuredEndpoint(ctx, s.Config)
+	}
+	if raw == "" {
+		s.Endpoint = "https://kinesisvideo." + s.Region + ".amazonaws.com"
+		if strings.HasPrefix(s.Region, "cn-") {
+			s.Endpoint += ".cn"
+		}
+		return nil
+	}
+	ep, err := checkEndpoint(raw)
+	if err != nil {
+		return err
+	}
+	s.Endpoint, s.endpointSet = ep, true
+	return nil
+}
+
+// configuredEndpoint returns the Kinesis Video endpoint configured in the
+// environment or the profile, in the precedence the AWS SDKs document:
+// service-specific before global, environment before profile.
+func configuredEndpoint(ctx context.Context, cfg aws.Config) string {
+	env, shared := configSources(cfg)
+	if env.IgnoreConfiguredEndpoints != nil && *env.IgnoreConfiguredEndpoints ||
+		shared.IgnoreConfiguredEndpoints != nil && *shared.IgnoreConfiguredEndpoints {
+		return ""
+	}
+	if ep, ok, _ := env.GetServiceBaseEndpoint(ctx, kinesisvideo.ServiceID); ok {
+		return ep
+	}
+	if env.BaseEndpoint != "" {
+		return env.BaseEndpoint
+	}
+	if ep, ok, _ := shared.GetServiceBaseEndpoint(ctx, kinesisvideo.ServiceID); ok {
+		return ep
+	}
+	return shared.BaseEndpoint
+}
+
+// configSources picks the environment and shared-file settings out of
+// what LoadDefaultConfig read.
+func configSources(cfg aws.Config) (config.EnvConfig, config.SharedConfig) {
+	var (
+		env    config.EnvConfig
+		shared config.SharedConfig
+	)
+	for _, src := range cfg.ConfigSources {
+		switch c := src.(type) {
+		case config.EnvConfig:
+			env = c
+		case *config.EnvConfig:
+			env = *c
+		case config.SharedConfig:
+			shared = c
+		case *config.SharedConfig:
+			shared = *c
+		}
+	}
+	return env, shared
+}
+
+// retrieveCredentials fetches the credentials once, so that missing ones
+// fail before any request, and records where they came from.
+func (s *awsSettings) retrieveCredentials(ctx context.Context, g *globalOptions) error {
+	ctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	defer cancel()
+	var creds aws.Credentials
+	err := errors.New("no credential provider")
+	if s.Credentials != nil {
+		creds, err = s.Credentials.Retrieve(ctx)
+	}
+	if err != nil {
+		return &cliError{err: err, msg: fmt.Sprintf(
+			"no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile with a profile of %s (%s)",
+			strings.Join(sharedFiles(), " or "), oneLine(rootCause(err).Error()))}
+	}
+	s.AccessKeyID = creds.AccessKeyID
+	s.CredentialsFrom = credentialsOrigin(g, s.Config)
+	return nil
+}
+
+// credentialsOrigin names where LoadDefaultConfig took the credentials
+// from, following its own precedence.
+func credentialsOrigin(g *globalOptions, cfg aws.Config) string {
+	env, shared := configSources(cfg)
+	if g.profile == "" && env.Credentials.HasKeys() {
+		return "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+	}
+	origin := fmt.Sprintf("profile %q", g.profileName())
+	if file, ok := strings.CutPrefix(shared.Credentials.Source, "SharedConfigCredentials: "); ok && file != "" {
+		origin += " in " + file
+	}
+	return origin
 }
 
 // checkEndpoint validates an endpoint URL and returns it without a trailing
@@ -156,54 +259,4 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
-}
-
-// loadINI reads an AWS shared config or credentials file: "[section]"
-// headers and "key = value" lines; '#' and ';' start comments. Nested
-// (indented) sub-properties, which only S3 settings use, are skipped. A
-// missing file is empty.
-func loadINI(path string) (map[string]map[string]string, error) {
-	out := map[string]map[string]string{}
-	if path == "" {
-		return out, nil
-	}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read AWS config: %w", err)
-	}
-	defer f.Close()
-	var cur map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		indented := len(line) > 0 && (line[0] == ' ' || line[0] == '\t')
-		line = strings.TrimSpace(line)
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
-		}
-		if line[0] == '[' {
-			end := strings.IndexByte(line, ']')
-			if end < 0 {
-				return nil, fmt.Errorf("read AWS config %s: bad section line %q", path, line)
-			}
-			name := strings.Join(strings.Fields(line[1:end]), " ")
-			if out[name] == nil {
-				out[name] = map[string]string{}
-			}
-			cur = out[name]
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || cur == nil || indented {
-			continue
-		}
-		cur[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read AWS config %s: %w", path, err)
-	}
-	return out, nil
 }

@@ -179,7 +179,7 @@ func (p progress) printf(format string, args ...any) {
 
 // runBenchIngest runs the benchmark and prints its report.
 func runBenchIngest(ctx context.Context, g *globalOptions, o *benchIngestOptions, stdout, stderr io.Writer) error {
-	settings, err := g.resolveAWS(ctx, nil)
+	settings, err := g.resolveAWS(ctx)
 	if err != nil {
 		return err
 	}

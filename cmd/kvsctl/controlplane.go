@@ -16,7 +16,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo"
+	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo/types"
 )
 
 // signingName is the SigV4 service name of every Kinesis Video Streams API.
@@ -29,9 +32,12 @@ const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49599
 // userAgent identifies kvsctl in requests.
 const userAgent = "openkvs-kvsctl/0"
 
-// requester signs and sends KVS requests.
+// requester sends KVS requests: control-plane calls through the
+// aws-sdk-go-v2 kinesisvideo client, data-plane calls (which have no Go
+// client) signed by hand with the same credentials.
 type requester struct {
 	aws      awsSettings
+	kv       *kinesisvideo.Client
 	signer   *v4.Signer
 	http     *http.Client
 	insecure bool // --no-verify-ssl
@@ -57,7 +63,14 @@ func newTransport(insecure bool) *http.Transport {
 }
 
 func newRequester(s awsSettings, insecure bool) *requester {
-	return &requester{aws: s, signer: v4.NewSigner(), http: &http.Client{Transport: newTransport(insecure), Timeout: 30 * time.Second}, insecure: insecure}
+	client := &http.Client{Transport: newTransport(insecure), Timeout: 30 * time.Second}
+	kv := kinesisvideo.NewFromConfig(s.Config, func(o *kinesisvideo.Options) {
+		o.HTTPClient = client
+		if s.endpointSet {
+			o.BaseEndpoint = aws.String(s.Endpoint)
+		}
+	})
+	return &requester{aws: s, kv: kv, signer: v4.NewSigner(), http: client, insecure: insecure}
 }
 
 // close releases idle connections.
@@ -152,7 +165,8 @@ func transportError(op, endpoint string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return fmt.Errorf("%s: cannot reach %s (check --endpoint-url): %w", op, endpoint, err)
+	reason := firstNonEmpty(unreachableReason(err), oneLine(err.Error()))
+	return &cliError{msg: op + ": " + unreachableMessage(endpoint, reason), err: err}
 }
 
 // call POSTs the JSON in to the control-plane path and decodes the answer
@@ -177,7 +191,7 @@ func (r *requester) call(ctx context.Context, op, path string, in, out any) erro
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return readAPIError(op, resp)
+		return r.aws.explain(readAPIError(op, resp), "", r.aws.Endpoint)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
@@ -202,42 +216,58 @@ type streamInfo struct {
 // createStream calls CreateStream
 // (https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_CreateStream.html).
 func (r *requester) createStream(ctx context.Context, name, mediaType string, retentionHours int) (string, error) {
-	in := struct {
-		StreamName           string
-		MediaType            string `json:",omitempty"`
-		DataRetentionInHours int
-	}{name, mediaType, retentionHours}
-	var out struct{ StreamARN string }
-	err := r.call(ctx, "CreateStream "+name, "/createStream", in, &out)
-	return out.StreamARN, err
+	in := &kinesisvideo.CreateStreamInput{StreamName: aws.String(name), DataRetentionInHours: aws.Int32(int32(retentionHours))}
+	if mediaType != "" {
+		in.MediaType = aws.String(mediaType)
+	}
+	out, err := r.kv.CreateStream(ctx, in)
+	if err != nil {
+		return "", r.explain(err, name)
+	}
+	return aws.ToString(out.StreamARN), nil
 }
 
 // describeStream calls DescribeStream
 // (https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_DescribeStream.html).
 func (r *requester) describeStream(ctx context.Context, name string) (streamInfo, error) {
-	var out struct{ StreamInfo streamInfo }
-	err := r.call(ctx, "DescribeStream "+name, "/describeStream", struct{ StreamName string }{name}, &out)
-	return out.StreamInfo, err
+	out, err := r.kv.DescribeStream(ctx, &kinesisvideo.DescribeStreamInput{StreamName: aws.String(name)})
+	if err != nil {
+		return streamInfo{}, r.explain(err, name)
+	}
+	si := out.StreamInfo
+	if si == nil {
+		return streamInfo{}, fmt.Errorf("DescribeStream %s: the answer has no StreamInfo", name)
+	}
+	return streamInfo{
+		StreamName: aws.ToString(si.StreamName), StreamARN: aws.ToString(si.StreamARN),
+		Status: string(si.Status), DataRetentionInHours: int(aws.ToInt32(si.DataRetentionInHours)),
+	}, nil
 }
 
 // getDataEndpoint calls GetDataEndpoint
 // (https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_GetDataEndpoint.html).
 func (r *requester) getDataEndpoint(ctx context.Context, stream, apiName string) (string, error) {
-	in := struct{ StreamName, APIName string }{stream, apiName}
-	var out struct{ DataEndpoint string }
-	op := "GetDataEndpoint " + stream
-	if err := r.call(ctx, op, "/getDataEndpoint", in, &out); err != nil {
-		return "", err
-	}
-	ep, err := checkEndpoint(out.DataEndpoint)
+	out, err := r.kv.GetDataEndpoint(ctx, &kinesisvideo.GetDataEndpointInput{
+		StreamName: aws.String(stream), APIName: types.APIName(apiName),
+	})
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", op, err)
+		return "", r.explain(err, stream)
+	}
+	ep, err := checkEndpoint(aws.ToString(out.DataEndpoint))
+	if err != nil {
+		return "", fmt.Errorf("GetDataEndpoint %s: %w", stream, err)
 	}
 	return ep, nil
 }
 
-// isAPIError reports whether err is an apiError with the given name.
-func isAPIError(err error, name string) bool {
-	var ae *apiError
-	return errors.As(err, &ae) && ae.Name == name
+// explain rewrites the error of a control-plane call about stream.
+func (r *requester) explain(err error, stream string) error {
+	return r.aws.explain(err, stream, r.aws.Endpoint)
+}
+
+// isAPIError reports whether err is an error answer with the given code,
+// from the SDK or from kvsctl's own requests.
+func isAPIError(err error, code string) bool {
+	got, _, _, ok := apiErrorParts(err)
+	return ok && got == code
 }

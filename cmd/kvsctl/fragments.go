@@ -55,7 +55,7 @@ func epoch(s float64) string {
 }
 
 func listFragments(ctx context.Context, g *globalOptions, stream string) ([]fragment, error) {
-	settings, err := g.resolveAWS(ctx, nil)
+	settings, err := g.resolveAWS(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func startSelector(kind, after, at string) (parser.StartSelector, error) {
 }
 
 func getMedia(ctx context.Context, g *globalOptions, stream string, sel parser.StartSelector, out string, follow bool, stdout, stderr io.Writer) error {
-	settings, err := g.resolveAWS(ctx, nil)
+	settings, err := g.resolveAWS(ctx)
 	if err != nil {
 		return err
 	}

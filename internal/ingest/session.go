@@ -298,7 +298,7 @@ func (s *session) appendBytes(p *parser, raw []byte) error {
 	}
 	f.media = append(f.media, raw...)
 	if f.number != 0 {
-		s.in.live.Data(s.p.StreamARN, f.number, raw)
+		s.in.live.Data(s.p.StreamARN, f.number, f.media)
 	}
 	return nil
 }

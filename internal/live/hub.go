@@ -73,7 +73,8 @@ type stream struct {
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
 	// cur is the fragment in progress, so that a reader that subscribes in
-	// the middle gets it whole.
+	// the middle gets it whole. curData is the ingest session's own buffer
+	// (see Data).
 	cur     *FragmentInfo
 	curData []byte
 }
@@ -139,23 +140,29 @@ func (h *Hub) Begin(name string, info FragmentInfo) {
 		// A newer session took over mid-fragment: close the old one.
 		st.publish(Event{Kind: FragmentEnd, OK: false})
 	}
-	st.cur, st.curData = &info, st.curData[:0]
+	st.cur, st.curData = &info, nil
 	st.publish(Event{Kind: FragmentBegin, Info: info})
 }
 
-// Data passes on the next bytes of fragment number of the stream. b is
-// copied. Bytes of a fragment that is no longer current (its session was
-// superseded) are ignored.
-func (h *Hub) Data(name string, number uint64, b []byte) {
+// Data passes on fragment number's bytes so far: soFar is the whole
+// fragment up to now, and the bytes after the previous call's soFar are new.
+// The hub keeps soFar itself, not a copy, until End, so that a reader who
+// joins mid-fragment gets it whole without ingest paying a second copy of
+// every byte; the caller only appends to it and must not change its bytes
+// before End. Subscribers get their own copy of the new bytes. Calls for a
+// fragment that is no longer current (its session was superseded) are
+// ignored.
+func (h *Hub) Data(name string, number uint64, soFar []byte) {
 	st := h.stream(name)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.cur == nil || st.cur.Number != number {
 		return
 	}
-	st.curData = append(st.curData, b...)
-	if len(st.subs) > 0 {
-		st.publish(Event{Kind: FragmentData, Data: append([]byte(nil), b...)})
+	added := soFar[min(len(st.curData), len(soFar)):]
+	st.curData = soFar
+	if len(st.subs) > 0 && len(added) > 0 {
+		st.publish(Event{Kind: FragmentData, Data: append([]byte(nil), added...)})
 	}
 }
 
@@ -167,9 +174,6 @@ func (h *Hub) End(name string, number uint64, ok bool) {
 	if st.cur == nil || st.cur.Number != number {
 		return
 	}
-	st.cur = nil
-	if cap(st.curData) > 64<<20 {
-		st.curData = nil // keep a buffer for the next fragment, not a huge one
-	}
+	st.cur, st.curData = nil, nil // the caller may reuse the bytes now
 	st.publish(Event{Kind: FragmentEnd, OK: ok})
 }

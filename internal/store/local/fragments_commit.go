@@ -33,9 +33,9 @@ type writerState struct {
 	// bounce is the aligned buffer every batch is written through.
 	bounce []byte
 	// buffered is set once the filesystem refused O_DIRECT.
-	buffered  bool
-	segs      map[uint64]*segmentInfo
-	queue     []*fragRequest
+	buffered bool
+	segs     map[uint64]*segmentInfo
+	queue    []*fragRequest
 	// maybeDead are segments whose refs dropped or that stopped being the
 	// active segment; removeDeadSegments looks at them.
 	maybeDead map[uint64]bool

@@ -287,8 +287,8 @@ func H265CodecPrivate(vps, sps, pps [][]byte) ([]byte, error) {
 		byte(info.ConstraintFlags>>16), byte(info.ConstraintFlags>>8), byte(info.ConstraintFlags))
 	b = append(b, info.LevelIDC,
 		0xf0, 0x00, // reserved, min_spatial_segmentation_idc 0
-		0xfc,                     // reserved, parallelismType 0 (unknown)
-		0xfc|info.ChromaFormat,   // reserved, chroma_format_idc
+		0xfc,                   // reserved, parallelismType 0 (unknown)
+		0xfc|info.ChromaFormat, // reserved, chroma_format_idc
 		0xf8|(info.BitDepthLuma-8), 0xf8|(info.BitDepthChroma-8),
 		0, 0) // avgFrameRate unknown
 	nesting := byte(0)

@@ -40,9 +40,9 @@ var (
 	ErrInvalidCodecData = errors.New("producer: invalid codec private data")
 
 	// ErrInvalidMetadata reports fragment metadata that breaks the KVS
-	// limits: a name that is empty, longer than 127 characters or starts
-	// with "AWS", a value longer than 255 characters, or more than 10 items
-	// for one fragment.
+	// limits: a name that is empty, longer than 128 octets or starts with
+	// "AWS", a value longer than 256 octets, or more than 10 items for one
+	// fragment.
 	ErrInvalidMetadata = errors.New("producer: invalid fragment metadata")
 
 	// ErrStorageFull reports a frame refused because the content store

@@ -30,12 +30,15 @@ var exemptTags = map[string]bool{
 
 // fragment is the Cluster being assembled.
 type fragment struct {
-	number       uint64
-	timecode     int64 // Cluster Timestamp in TimestampScale units
-	scale        int64 // nanoseconds per TimestampScale unit
-	hasTimecode  bool
-	serverTime   time.Time
-	producerTS   time.Time
+	number      uint64
+	timecode    int64 // Cluster Timestamp in TimestampScale units
+	scale       int64 // nanoseconds per TimestampScale unit
+	hasTimecode bool
+	serverTime  time.Time
+	producerTS  time.Time
+	// header is the producer header the fragment's chunks repeat: the
+	// session's whole header for its first fragment, repeat for the others.
+	header       []byte
 	media        []byte
 	clusterEnded bool
 	// minTS and maxTS are frame timestamps in nanoseconds, over all tracks
@@ -53,7 +56,16 @@ type span struct{ min, max int64 }
 
 // parser holds the state of one session's Matroska stream.
 type parser struct {
+	// header is everything the producer sent before the first Cluster,
+	// with the Segment size rewritten. repeat is the same without the
+	// Segment-level Tags that came before any other header element: real
+	// GetMedia output has such Tags (the KVS producer SDK sends fragment
+	// metadata queued before the stream started there) in the first chunk
+	// only, and repeats only the rest
+	// (shared/fixtures/kvs-real/dumps/test_mixed_tags.outline.txt).
 	header      []byte
+	repeat      []byte
+	leading     bool // after the Segment start, before any header element but Tags
 	sawEBML     bool
 	sawSegment  bool
 	clusterSeen bool
@@ -156,11 +168,12 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		if p.sawSegment {
 			return &fatalError{ErrInvalidMKV}
 		}
-		p.sawSegment = true
+		p.sawSegment, p.leading = true, true
 		// GetMedia repeats the header in every chunk inside a Segment of
 		// unknown size written on 8 octets, whatever size the producer
 		// used; store it in that form.
 		p.header = append(p.header, unknownSizeSegment...)
+		p.repeat = append(p.repeat, unknownSizeSegment...)
 	case mkv.KindInfo:
 		if p.clusterSeen {
 			return &fatalError{ErrInvalidMKV}
@@ -193,10 +206,14 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		if !p.hasTracks || !p.sawSegment {
 			return &fatalError{ErrInvalidMKV}
 		}
+		header := p.repeat
+		if !p.clusterSeen {
+			header = p.header
+		}
 		p.clusterSeen = true
 		s.fragments.take(1)
 		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{},
-			media: p.spare[:0]}
+			header: header, media: p.spare[:0]}
 		p.spare = nil
 		p.cur.media = append(p.cur.media, r.RawHeader()...)
 	case mkv.KindClusterTimestamp:
@@ -217,7 +234,7 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		f.producerTS = s.producerTimestamp(f)
 		s.send(event{ack: Ack{Event: EventBuffering, Timecode: f.timecodeMS(), HasTimecode: true, Number: n}})
 		// Live readers get the fragment from here on, frame by frame.
-		s.in.live.Begin(s.p.StreamARN, live.FragmentInfo{Number: n, Header: p.header,
+		s.in.live.Begin(s.p.StreamARN, live.FragmentInfo{Number: n, Header: f.header,
 			ServerTimestamp: f.serverTime, ProducerTimestamp: f.producerTS})
 		s.in.live.Data(s.p.StreamARN, n, f.media)
 	case mkv.KindBlock:
@@ -274,6 +291,8 @@ func (p *parser) addHeader(raw []byte, err error) error {
 		return &fatalError{ErrInvalidMKV}
 	}
 	p.header = append(p.header, raw...)
+	p.repeat = append(p.repeat, raw...)
+	p.leading = false
 	return nil
 }
 
@@ -312,6 +331,10 @@ func (s *session) handleTags(ctx context.Context, p *parser, r *mkv.Reader) erro
 		return &fatalError{ErrInvalidMKV}
 	}
 	if !p.clusterSeen {
+		if p.leading {
+			p.header = append(p.header, raw...) // first chunk only
+			return nil
+		}
 		return p.addHeader(raw, nil)
 	}
 	f := p.cur
@@ -414,7 +437,7 @@ func (s *session) complete(ctx context.Context, p *parser) {
 		ProducerTimestamp: producerTS,
 		ServerTimestamp:   f.serverTime,
 		Duration:          f.duration(),
-		Header:            p.header,
+		Header:            f.header,
 		Media:             f.media,
 	})
 	if err != nil {

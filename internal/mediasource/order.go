@@ -3,6 +3,7 @@ package mediasource
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -133,7 +134,7 @@ func (n *normalised) Next(ctx context.Context) (producer.Frame, error) {
 		f, err := n.Source.Next(ctx)
 		if err != nil {
 			if errors.Is(err, io.EOF) && !n.started {
-				return producer.Frame{}, ErrNoKeyFrame
+				return producer.Frame{}, fmt.Errorf("%d frames and no video key frame among them: %w", dropped, ErrNoKeyFrame)
 			}
 			return producer.Frame{}, err
 		}

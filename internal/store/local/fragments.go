@@ -671,6 +671,7 @@ func (s *Fragments) ReadMedia(ctx context.Context, f store.Fragment, dst []byte)
 		return dst, fmt.Errorf("read fragment %d: %w", f.Number, err)
 	}
 	defer s.readers.release(h)
+	h.adviseAhead(off, size)
 	dst, err = readRecord(h.f, off, recordWant{typ: recordMedia, id: f.Number, key: f.Stream, length: size}, dst)
 	if err != nil {
 		return dst, fmt.Errorf("read fragment %d in segment %d at %d: %w", f.Number, seg, off, err)

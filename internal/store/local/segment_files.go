@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/openkvs/openkvs/internal/store"
@@ -73,6 +74,27 @@ type segmentHandle struct {
 	refs    int
 	lastUse uint64
 	dead    bool // removed from the cache; close at refs == 0
+	// advised is the end of the range read-ahead was last asked for.
+	advised atomic.Int64
+}
+
+// readAhead is how far past a read the kernel is asked to prefetch. A
+// catch-up reader reads one fragment (a few hundred KB) at a time and stops
+// to write it to its client; the kernel's own read-ahead window (128 KB by
+// default) then keeps only one small read in flight, and each fragment
+// waits for the disk. Asking for the next few MB keeps the disk busy while
+// the reader writes.
+const readAhead = 8 << 20
+
+// adviseAhead starts the read-ahead for a read of [off, off+n), unless an
+// earlier read already asked for most of it.
+func (h *segmentHandle) adviseAhead(off, n int64) {
+	end := off + n + readAhead
+	done := h.advised.Load()
+	if off+n+readAhead/2 <= done || !h.advised.CompareAndSwap(done, end) {
+		return
+	}
+	adviseWillNeed(h.f, max(off, done), end-max(off, done))
 }
 
 func newSegmentCache(dir string, maxOpen int) *segmentCache {

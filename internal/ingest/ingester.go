@@ -22,6 +22,15 @@ type Config struct {
 	MaxTracks             int           // 3
 	MaxMetadataTags       int           // 10 per fragment
 	MaxConnectionDuration time.Duration // 45 min
+	// MaxProducerTimeAhead is how far a fragment's producer timestamp may
+	// be ahead of the server clock when the fragment starts; beyond it the
+	// fragment gets ERROR 4007. The spec names the error ("producer clock
+	// drifted far into the future") but no threshold. 15 min is the clock
+	// skew AWS allows a request's signing date, so an ABSOLUTE producer
+	// whose clock signs its requests fails the same way either way;
+	// RELATIVE uploads sent faster than real time drift ahead by the media
+	// time gained. Negative turns the check off.
+	MaxProducerTimeAhead time.Duration // 15 min
 	// IdleAckInterval is how often IDLE is sent while no data arrives. The
 	// producer C SDK treats a connection without acks for 5 s as stale.
 	IdleAckInterval time.Duration // 1 s
@@ -51,6 +60,9 @@ func (c Config) withDefaults() Config {
 		if *x.v <= 0 {
 			*x.v = x.d
 		}
+	}
+	if c.MaxProducerTimeAhead == 0 {
+		c.MaxProducerTimeAhead = 15 * time.Minute
 	}
 	if c.MaxTracks <= 0 {
 		c.MaxTracks = 3

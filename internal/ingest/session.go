@@ -471,6 +471,9 @@ func (s *session) validate(p *parser, f *fragment) *ErrorCode {
 	if time.Duration(f.maxTS-f.timecode*p.scale) > s.in.cfg.MaxFragmentDuration {
 		return &ErrMaxFragmentDuration
 	}
+	if limit := s.in.cfg.MaxProducerTimeAhead; limit > 0 && f.producerTS.Sub(f.serverTime) > limit {
+		return &ErrInvalidProducerTime
+	}
 	// Each track's frames must start after that track's last frame of the
 	// previous fragment. The rule is per track because muxers such as
 	// ffmpeg interleave audio around a video key frame, so the first audio

@@ -129,6 +129,13 @@ func TestPutMediaErrorRules(t *testing.T) {
 			b := kvsdtest.NewBody(t).Cluster(1000, video(2), nil, false).Bytes()
 			return append(b, kvsdtest.NewBody(t).Cluster(3000, video(2), nil, false).Bytes()...)
 		}, []string{"BUFFERING", "RECEIVED", "ERROR 4006 INVALID_MKV_DATA"}},
+		{"4007 producer timestamp more than 15 min ahead of the server", func() []byte {
+			now := uint64(time.Now().UnixMilli())
+			return kvsdtest.NewBody(t).Cluster(now+16*60_000, video(3), nil, false).Cluster(now, video(3), nil, false).Bytes()
+		}, []string{"BUFFERING", "ERROR 4007 INVALID_PRODUCER_TIMESTAMP", "BUFFERING", "RECEIVED"}},
+		{"a producer clock a few minutes ahead is accepted", func() []byte {
+			return kvsdtest.NewBody(t).Cluster(uint64(time.Now().Add(14*time.Minute).UnixMilli()), video(3), nil, false).Bytes()
+		}, []string{"BUFFERING", "RECEIVED"}},
 		{"4009 too many metadata tags", func() []byte {
 			md := map[string]string{}
 			for i := range 11 {

@@ -61,6 +61,16 @@ func (c videoCodec) isKey(nal []byte) bool {
 	return t == parser.H264NALIDR
 }
 
+// isParameterSet reports whether the NAL unit is an SPS or PPS (or an
+// H.265 VPS).
+func (c videoCodec) isParameterSet(nal []byte) bool {
+	t := c.nalType(nal)
+	if c == codecH265 {
+		return len(nal) > 0 && (t == parser.H265NALVPS || t == parser.H265NALSPS || t == parser.H265NALPPS)
+	}
+	return t == parser.H264NALSPS || t == parser.H264NALPPS
+}
+
 // startsAccessUnit reports whether nal begins a new access unit when the
 // access unit being built already holds a slice (ITU-T H.264 section
 // 7.4.1.2.3, H.265 section 7.4.2.4.4): a delimiter, parameter set, prefix

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"slices"
 
 	"github.com/bluenviron/gortsplib/v5/pkg/format"
 	"github.com/bluenviron/gortsplib/v5/pkg/format/rtph264"
@@ -39,6 +40,9 @@ type rtspVideo struct {
 	newDTS func() dtsExtractor
 	dts    dtsExtractor // nil until a key frame arrives
 	log    *slog.Logger
+	// params are the latest parameter sets, from the SDP or in-band: the
+	// DTS extractor needs them with every key frame it starts from.
+	params [][]byte
 
 	// The decoder returns an access unit either at its marker packet or,
 	// for cameras that never set the marker, at the first packet of the
@@ -58,6 +62,8 @@ func newRTSPVideo(id uint64, forma format.Format, log *slog.Logger) (*rtspVideo,
 			return nil, err
 		}
 		v.codec, v.decode = codecH264, dec.Decode
+		sps, pps := f.SafeParams()
+		v.remember([][]byte{sps, pps})
 		v.newDTS = func() dtsExtractor {
 			d := &h264.DTSExtractor{}
 			d.Initialize()
@@ -69,6 +75,8 @@ func newRTSPVideo(id uint64, forma format.Format, log *slog.Logger) (*rtspVideo,
 			return nil, err
 		}
 		v.codec, v.decode = codecH265, dec.Decode
+		vps, sps, pps := f.SafeParams()
+		v.remember([][]byte{vps, sps, pps})
 		v.newDTS = func() dtsExtractor {
 			d := &h265.DTSExtractor{}
 			d.Initialize()
@@ -120,7 +128,11 @@ func (v *rtspVideo) frame(nalus [][]byte, pts int64) (producer.Frame, bool) {
 		}
 		v.dts = v.newDTS()
 	}
-	dts, err := v.dts.Extract(nalus, pts)
+	au := nalus
+	if key && !v.remember(nalus) && len(v.params) > 0 {
+		au = append(slices.Clone(v.params), nalus...)
+	}
+	dts, err := v.dts.Extract(au, pts)
 	if err != nil {
 		v.log.Warn("rtsp: cannot order video frame, waiting for a key frame", "error", err)
 		v.dts = nil
@@ -135,6 +147,22 @@ func (v *rtspVideo) frame(nalus [][]byte, pts int64) (producer.Frame, bool) {
 		f.Flags = producer.FrameKey
 	}
 	return f, true
+}
+
+// remember keeps the parameter sets among nalus, the latest of each type,
+// and reports whether there was one.
+func (v *rtspVideo) remember(nalus [][]byte) bool {
+	found := false
+	for _, n := range nalus {
+		if len(n) == 0 || !v.codec.isParameterSet(n) {
+			continue
+		}
+		found = true
+		t := v.codec.nalType(n)
+		v.params = slices.DeleteFunc(v.params, func(p []byte) bool { return v.codec.nalType(p) == t })
+		v.params = append(v.params, bytes.Clone(n))
+	}
+	return found
 }
 
 // rtspAudio splits MPEG-4 audio packets (RFC 3640) into AAC frames.

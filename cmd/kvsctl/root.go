@@ -38,7 +38,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	pf.StringVar(&g.profile, "profile", "", "named profile of the shared AWS config and credentials files (default $AWS_PROFILE)")
 	pf.BoolVar(&g.noVerifySSL, "no-verify-ssl", false, "do not verify the endpoint's TLS certificate (for kvsd -tls-self-signed)")
 
-	root.AddCommand(newBenchCmd(g, stdout, stderr), newGetMediaCmd(g, stdout, stderr), newFragmentsCmd(g, stdout),
+	root.AddCommand(newBenchCmd(g, stdout, stderr), newGetMediaCmd(g, stdout, stderr), newFragmentsCmd(g, stdout), newPutCmd(g, stderr),
 		newCreateCmd(g, stdout), newDescribeCmd(g, stdout), newListCmd(g, stdout), newUpdateCmd(g), newDeleteCmd(g),
 		newTagCmd(g, stdout), newRetentionCmd(g, stdout))
 	return root

@@ -8,6 +8,7 @@ import (
 	"github.com/openkvs/openkvs/internal/control"
 	"github.com/openkvs/openkvs/internal/ingest"
 	"github.com/openkvs/openkvs/internal/media"
+	"github.com/openkvs/openkvs/internal/playback"
 )
 
 // Failures that only the api layer detects.
@@ -43,6 +44,15 @@ var errorTable = []struct {
 	{media.ErrInvalidArgument, awsError{"InvalidArgumentException", http.StatusBadRequest}},
 	{media.ErrConnectionLimit, awsError{"ConnectionLimitExceededException", http.StatusBadRequest}},
 	{media.ErrClientLimit, awsError{"ClientLimitExceededException", http.StatusBadRequest}},
+	{playback.ErrNotFound, awsError{"ResourceNotFoundException", http.StatusNotFound}},
+	{playback.ErrInvalidArgument, awsError{"InvalidArgumentException", http.StatusBadRequest}},
+	{playback.ErrNoDataRetention, awsError{"NoDataRetentionException", http.StatusBadRequest}},
+	{playback.ErrMissingCodecPrivateData, awsError{"MissingCodecPrivateDataException", http.StatusBadRequest}},
+	{playback.ErrInvalidCodecPrivateData, awsError{"InvalidCodecPrivateDataException", http.StatusBadRequest}},
+	{playback.ErrUnsupportedStreamMediaType, awsError{"UnsupportedStreamMediaTypeException", http.StatusBadRequest}},
+	{playback.ErrInvalidMediaFrame, awsError{"InvalidMediaFrameException", http.StatusBadRequest}},
+	{playback.ErrNotAuthorized, awsError{"NotAuthorizedException", http.StatusUnauthorized}},
+	{playback.ErrClientLimit, awsError{"ClientLimitExceededException", http.StatusBadRequest}},
 	{ingest.ErrThrottled, awsError{"ClientLimitExceededException", http.StatusBadRequest}},
 
 	{auth.ErrMissingAuth, awsError{"MissingAuthenticationTokenException", http.StatusForbidden}},

@@ -63,7 +63,7 @@ func (h *Handler) routeTable() map[string]route {
 		// Archived media.
 		"/listFragments":              reader("ListFragments", h.listFragments, nil),
 		"/getMediaForFragmentList":    reader("GetMediaForFragmentList", nil, h.getMediaForFragmentList),
-		"/getClip":                    post("GetClip", nil),
+		"/getClip":                    h.playbackRoute("GetClip", h.clip != nil, h.getClip),
 		"/getHLSStreamingSessionURL":  post("GetHLSStreamingSessionURL", nil),
 		"/getDASHStreamingSessionURL": post("GetDASHStreamingSessionURL", nil),
 		"/getImages":                  post("GetImages", nil),

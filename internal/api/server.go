@@ -17,6 +17,7 @@ import (
 	"github.com/openkvs/openkvs/internal/errkind"
 	"github.com/openkvs/openkvs/internal/ingest"
 	"github.com/openkvs/openkvs/internal/media"
+	"github.com/openkvs/openkvs/internal/playback/clip"
 )
 
 // Config tunes the HTTP layer.
@@ -34,6 +35,8 @@ type Deps struct {
 	// Media serves stored fragments; nil leaves the read APIs
 	// unimplemented.
 	Media *media.Service
+	// Clip serves GetClip; nil leaves it unimplemented.
+	Clip *clip.Service
 	// Log may be nil.
 	Log *slog.Logger
 }
@@ -45,6 +48,7 @@ type Handler struct {
 	ctl    *control.Service
 	ingest *ingest.Ingester
 	media  *media.Service
+	clip   *clip.Service
 	log    *slog.Logger
 	routes map[string]route
 }
@@ -57,7 +61,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, media: deps.Media, log: deps.Log}
+	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, media: deps.Media, clip: deps.Clip, log: deps.Log}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

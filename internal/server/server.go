@@ -22,6 +22,8 @@ import (
 	"github.com/openkvs/openkvs/internal/ingest"
 	"github.com/openkvs/openkvs/internal/live"
 	"github.com/openkvs/openkvs/internal/media"
+	"github.com/openkvs/openkvs/internal/playback"
+	"github.com/openkvs/openkvs/internal/playback/clip"
 	"github.com/openkvs/openkvs/internal/store/local"
 )
 
@@ -122,8 +124,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return nil, err
 	}
+	playbackSrc := playback.NewSource(s.media)
+	clips, err := clip.New(clip.Config{}, playbackSrc, nil)
+	if err != nil {
+		return nil, err
+	}
 	handler, err := api.New(api.Config{MaxBodyBytes: cfg.MaxRequestBody},
-		api.Deps{Verifier: verifier, Control: s.control, Ingest: ingester, Media: reader, Log: log})
+		api.Deps{Verifier: verifier, Control: s.control, Ingest: ingester, Media: reader, Clip: clips, Log: log})
 	if err != nil {
 		return nil, err
 	}

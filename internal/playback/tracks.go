@@ -1,0 +1,251 @@
+package playback
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/Eyevinn/mp4ff/aac"
+	"github.com/Eyevinn/mp4ff/avc"
+	"github.com/Eyevinn/mp4ff/hevc"
+	"github.com/Eyevinn/mp4ff/mp4"
+
+	"github.com/openkvs/openkvs/internal/errkind"
+	"github.com/openkvs/openkvs/mkv"
+)
+
+// Codec is a codec the remuxer packages.
+type Codec int
+
+// Codecs, by Matroska CodecID (data-plane-api.md §0.4).
+const (
+	CodecUnknown Codec = iota
+	CodecH264          // V_MPEG4/ISO/AVC
+	CodecH265          // V_MPEGH/ISO/HEVC, also spelled V_MPEG/ISO/HEVC
+	CodecAAC           // A_AAC
+)
+
+func codecOf(id string) Codec {
+	switch id {
+	case "V_MPEG4/ISO/AVC", "V_MPEG/ISO/AVC":
+		return CodecH264
+	case "V_MPEGH/ISO/HEVC", "V_MPEG/ISO/HEVC":
+		return CodecH265
+	case "A_AAC", "A_AAC/MPEG4/LC", "A_AAC/MPEG2/LC":
+		return CodecAAC
+	}
+	return CodecUnknown
+}
+
+// Video reports whether the codec is a video codec.
+func (c Codec) Video() bool { return c == CodecH264 || c == CodecH265 }
+
+// VideoTimescale is the MP4 timescale of video tracks: 90 kHz divides the
+// millisecond timestamps of Matroska exactly and every common frame rate.
+const VideoTimescale = 90000
+
+// AACFrameSamples is the number of PCM samples one AAC frame decodes to (at
+// the AudioSpecificConfig's base sampling frequency).
+const AACFrameSamples = 1024
+
+// Track is one Matroska track, ready to be written as an MP4 track.
+type Track struct {
+	// Number is the Matroska TrackNumber that blocks refer to.
+	Number  uint64
+	Codec   Codec
+	CodecID string
+	// Timescale is the MP4 media timescale: 90 kHz for video, the sampling
+	// frequency for audio.
+	Timescale uint32
+	// Width and Height are the coded picture size (video).
+	Width, Height int
+	// SampleRate and Channels describe audio.
+	SampleRate, Channels int
+	// CodecString is the RFC 6381 codecs parameter (avc1.64001f, mp4a.40.2).
+	CodecString string
+	// CodecPrivate is the Matroska CodecPrivate, compared to tell whether
+	// two headers describe the same streams.
+	CodecPrivate []byte
+	// entry is the MP4 sample entry (avc1, hvc1, mp4a).
+	entry mp4.Box
+}
+
+// SameTracks reports whether h and o describe the same tracks with the same
+// decoder configuration, so one MP4 sample description serves both.
+func (h *Header) SameTracks(o *Header) bool {
+	if h == o {
+		return true
+	}
+	if len(h.Tracks) != len(o.Tracks) {
+		return false
+	}
+	for i := range h.Tracks {
+		a, b := &h.Tracks[i], &o.Tracks[i]
+		if a.Number != b.Number || a.CodecID != b.CodecID || !bytes.Equal(a.CodecPrivate, b.CodecPrivate) {
+			return false
+		}
+	}
+	return true
+}
+
+// Header is a parsed producer header: the Segment's TimestampScale and the
+// tracks, in TrackEntry order.
+type Header struct {
+	Raw            []byte
+	TimestampScale uint64 // nanoseconds per Matroska tick
+	Tracks         []Track
+	// err is the first problem with the tracks, reported when an API
+	// checks them (so that one bad track does not hide which API failed).
+	err error
+}
+
+// Track returns the index of the track with the Matroska number n.
+func (h *Header) trackIndex(n uint64) int {
+	for i := range h.Tracks {
+		if h.Tracks[i].Number == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// API names a playback API, whose track rules differ (data-plane-api.md §1).
+type API int
+
+// Playback APIs.
+const (
+	APIClip API = iota
+	APIHLS
+	APIDASH
+)
+
+// Check applies the API's track requirements: track 1 H.264 or H.265 video
+// (or AAC audio for HLS and DASH), an optional AAC track 2, nothing more,
+// and codec private data that parses.
+func (h *Header) Check(api API) error {
+	if h.err != nil {
+		return h.err
+	}
+	ts := h.Tracks
+	if len(ts) == 0 || len(ts) > 2 {
+		return errkind.New(ErrUnsupportedStreamMediaType, "The stream has %d tracks; playback needs a video track and at most one audio track.", len(ts))
+	}
+	first := ts[0].Codec
+	switch {
+	case first.Video():
+	case first == CodecAAC && api != APIClip && len(ts) == 1:
+	default:
+		return errkind.New(ErrUnsupportedStreamMediaType, "Track 1 has codec %q; it must be V_MPEG4/ISO/AVC or V_MPEGH/ISO/HEVC.", ts[0].CodecID)
+	}
+	if len(ts) == 2 && ts[1].Codec != CodecAAC {
+		return errkind.New(ErrUnsupportedStreamMediaType, "Track 2 has codec %q; it must be A_AAC.", ts[1].CodecID)
+	}
+	return nil
+}
+
+// ParseHeader parses a stored producer header: the EBML header and the
+// Segment's elements before the first Cluster.
+func ParseHeader(raw []byte) (*Header, error) {
+	h := &Header{Raw: raw, TimestampScale: 1_000_000}
+	r := mkv.NewReader(bytes.NewReader(raw), mkv.ReaderOptions{})
+	var entries []mkv.TrackEntry
+	for {
+		kind, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse header: %w", err)
+		}
+		switch kind {
+		case mkv.KindInfo:
+			info, err := r.Info()
+			if err != nil {
+				return nil, fmt.Errorf("parse header info: %w", err)
+			}
+			if info.TimestampScale != 0 {
+				h.TimestampScale = info.TimestampScale
+			}
+		case mkv.KindTracks:
+			tr, err := r.Tracks()
+			if err != nil {
+				return nil, fmt.Errorf("parse header tracks: %w", err)
+			}
+			entries = tr.Entries
+		}
+	}
+	for _, e := range entries {
+		t, err := newTrack(e)
+		if err != nil && h.err == nil {
+			h.err = err
+		}
+		h.Tracks = append(h.Tracks, t)
+	}
+	return h, nil
+}
+
+// newTrack builds the MP4 sample entry of a Matroska track. The error is a
+// playback error kind (missing, invalid CPD or unsupported codec).
+func newTrack(e mkv.TrackEntry) (Track, error) {
+	t := Track{Number: e.Number, CodecID: e.CodecID, Codec: codecOf(e.CodecID), CodecPrivate: bytes.Clone(e.CodecPrivate)}
+	if t.Codec == CodecUnknown {
+		return t, errkind.New(ErrUnsupportedStreamMediaType, "Track %d has codec %q, which playback does not support.", e.Number, e.CodecID)
+	}
+	if len(e.CodecPrivate) == 0 {
+		return t, errkind.New(ErrMissingCodecPrivateData, "Track %d (%s) has no codec private data.", e.Number, e.CodecID)
+	}
+	bad := func(err error) error {
+		return errkind.New(ErrInvalidCodecPrivateData, "The codec private data of track %d (%s) is not valid: %v", e.Number, e.CodecID, err)
+	}
+	switch t.Codec {
+	case CodecH264:
+		rec, err := avc.DecodeAVCDecConfRec(e.CodecPrivate)
+		if err != nil {
+			return t, bad(err)
+		}
+		if len(rec.SPSnalus) == 0 || len(rec.PPSnalus) == 0 {
+			return t, bad(errors.New("no SPS or PPS"))
+		}
+		sps, err := avc.ParseSPSNALUnit(rec.SPSnalus[0], false)
+		if err != nil {
+			return t, bad(err)
+		}
+		t.Width, t.Height, t.Timescale = int(sps.Width), int(sps.Height), VideoTimescale
+		t.CodecString = avc.CodecString("avc1", sps)
+		t.entry = mp4.CreateVisualSampleEntryBox("avc1", uint16(sps.Width), uint16(sps.Height), &mp4.AvcCBox{DecConfRec: rec})
+	case CodecH265:
+		rec, err := hevc.DecodeHEVCDecConfRec(e.CodecPrivate)
+		if err != nil {
+			return t, bad(err)
+		}
+		spss := rec.GetNalusForType(hevc.NALU_SPS)
+		if len(spss) == 0 {
+			return t, bad(errors.New("no SPS"))
+		}
+		sps, err := hevc.ParseSPSNALUnit(spss[0])
+		if err != nil {
+			return t, bad(err)
+		}
+		w, hgt := sps.ImageSize()
+		t.Width, t.Height, t.Timescale = int(w), int(hgt), VideoTimescale
+		t.CodecString = hevc.CodecString("hvc1", sps)
+		t.entry = mp4.CreateVisualSampleEntryBox("hvc1", uint16(w), uint16(hgt), &mp4.HvcCBox{DecConfRec: rec})
+	case CodecAAC:
+		asc, err := aac.DecodeAudioSpecificConfig(bytes.NewReader(e.CodecPrivate))
+		if err != nil {
+			return t, bad(err)
+		}
+		if asc.SamplingFrequency <= 0 || asc.SamplingFrequency > 0xffff {
+			return t, bad(fmt.Errorf("sampling frequency %d", asc.SamplingFrequency))
+		}
+		t.SampleRate, t.Channels, t.Timescale = asc.SamplingFrequency, int(asc.ChannelConfiguration), uint32(asc.SamplingFrequency)
+		if t.Channels == 0 && e.Audio != nil {
+			t.Channels = int(e.Audio.Channels)
+		}
+		t.CodecString = fmt.Sprintf("mp4a.40.%d", asc.ObjectType)
+		esds := mp4.CreateEsdsBox(bytes.Clone(e.CodecPrivate))
+		t.entry = mp4.CreateAudioSampleEntryBox("mp4a", uint16(max(t.Channels, 1)), 16, uint16(asc.SamplingFrequency), esds)
+	}
+	return t, nil
+}

@@ -405,4 +405,17 @@ func (s *mp4Source) Next(ctx context.Context) (producer.Frame, error) {
 	return f, nil
 }
 
+// Duration is the length of the longest track, from its sample table.
+func (s *mp4Source) Duration() time.Duration {
+	var d time.Duration
+	for _, t := range s.tracks {
+		if len(t.samples) == 0 {
+			continue
+		}
+		first, last := t.samples[0], t.samples[len(t.samples)-1]
+		d = max(d, ticks(last.dts+int64(last.dur)-first.dts, t.timescale))
+	}
+	return d
+}
+
 func (s *mp4Source) Close() error { return s.file.Close() }

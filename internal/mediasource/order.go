@@ -159,6 +159,9 @@ func (n *normalised) Next(ctx context.Context) (producer.Frame, error) {
 	}
 }
 
+// Duration forwards the length of the wrapped source, 0 if unknown.
+func (n *normalised) Duration() time.Duration { return sourceDuration(n.Source) }
+
 // paced returns each frame no earlier than its DTS after the first frame
 // was returned, so a file uploads at the speed it plays.
 type paced struct {
@@ -188,3 +191,6 @@ func (p *paced) Next(ctx context.Context) (producer.Frame, error) {
 		return producer.Frame{}, ctx.Err()
 	}
 }
+
+// Duration forwards the length of the wrapped source, 0 if unknown.
+func (p *paced) Duration() time.Duration { return sourceDuration(p.Source) }

@@ -24,6 +24,20 @@ type Source interface {
 	Close() error
 }
 
+// durationer is implemented by sources whose length is known before they
+// are read (MP4).
+type durationer interface {
+	Duration() time.Duration
+}
+
+// sourceDuration returns the length of src, 0 if it is not known.
+func sourceDuration(src Source) time.Duration {
+	if d, ok := src.(durationer); ok {
+		return d.Duration()
+	}
+	return 0
+}
+
 // Options tune Open.
 type Options struct {
 	// FPS is the frame rate that stamps raw Annex B streams, which carry
@@ -47,6 +61,9 @@ type Options struct {
 // container is sniffed), rtsp:// and rtsps:// URLs connect to a camera, and
 // anything else is a file whose container is chosen by its extension or,
 // for an unknown one, by its first octets. ctx bounds the opening only.
+//
+// The Source also has a method Duration() time.Duration: the length of the
+// media when the container says it up front (MP4), 0 otherwise.
 //
 // Errors wrap ErrUnsupported, ErrNoVideo, ErrNoKeyFrame, ErrUnreachable,
 // ErrMalformed or, for a missing file, fs.ErrNotExist.

@@ -128,3 +128,44 @@ func checkAgainstProbe(t *testing.T, path string, src Source, audio bool, timing
 		}
 	}
 }
+
+func TestOptions(t *testing.T) {
+	raw := media(t, "h264.h264", concat(lavfiVideo, x264, noB)...)
+
+	t.Run("fps stamps raw annex b", func(t *testing.T) {
+		src, err := Open(context.Background(), raw, nil, Options{FPS: 50})
+		require.NoError(t, err)
+		defer src.Close()
+		frames := readAll(t, src)
+		require.Len(t, frames, 50)
+		for i, f := range frames {
+			require.Equal(t, time.Duration(i)*20*time.Millisecond, f.DTS)
+		}
+		require.Zero(t, src.(durationer).Duration(), "raw streams have no known length")
+	})
+
+	t.Run("realtime paces frames", func(t *testing.T) {
+		src, err := Open(context.Background(), raw, nil, Options{Realtime: true})
+		require.NoError(t, err)
+		defer src.Close()
+		start := time.Now()
+		for range 6 {
+			_, err := src.Next(context.Background())
+			require.NoError(t, err)
+		}
+		require.GreaterOrEqual(t, time.Since(start), 5*40*time.Millisecond)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err = src.Next(ctx)
+		require.ErrorIs(t, err, context.Canceled)
+	})
+
+	t.Run("mp4 duration", func(t *testing.T) {
+		path := media(t, "h264_aac.mp4", concat(lavfiVideo, lavfiAudio, x264, noB, aac)...)
+		src, err := Open(context.Background(), path, nil, Options{Realtime: true})
+		require.NoError(t, err)
+		defer src.Close()
+		require.InDelta(t, 2*time.Second, src.(durationer).Duration(), float64(50*time.Millisecond))
+	})
+}

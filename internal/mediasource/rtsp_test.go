@@ -68,8 +68,8 @@ type cameraInput struct {
 	loop   time.Duration // added to the timestamps on each pass
 }
 
-func readCameraInput(t *testing.T) cameraInput {
-	path := media(t, "camera.mkv", concat(lavfiVideo, lavfiAudio, x264, noB, aac)...)
+func readCameraInput(t *testing.T, name string, video []string) cameraInput {
+	path := media(t, name, concat(lavfiVideo, lavfiAudio, video, noB, aac)...)
 	src, err := Open(context.Background(), path, nil, Options{})
 	require.NoError(t, err)
 	defer src.Close()
@@ -78,20 +78,40 @@ func readCameraInput(t *testing.T) cameraInput {
 	return in
 }
 
+// videoFormat returns the RTP format of the input's video and its
+// parameter sets.
+func (in cameraInput) videoFormat(t *testing.T, sprop bool) (format.Format, func([][]byte) ([]*rtp.Packet, error), [][]byte) {
+	if in.tracks[0].CodecID == producer.CodecH265 {
+		hevc, err := parser.ParseHEVCDecoderConfig(in.tracks[0].CodecPrivate)
+		require.NoError(t, err)
+		f := &format.H265{PayloadTyp: 96}
+		if sprop {
+			f.VPS, f.SPS, f.PPS = hevc.VPS[0], hevc.SPS[0], hevc.PPS[0]
+		}
+		enc, err := f.CreateEncoder()
+		require.NoError(t, err)
+		return f, enc.Encode, [][]byte{hevc.VPS[0], hevc.SPS[0], hevc.PPS[0]}
+	}
+	avc, err := parser.ParseAVCDecoderConfig(in.tracks[0].CodecPrivate)
+	require.NoError(t, err)
+	f := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+	if sprop {
+		f.SPS, f.PPS = avc.SPS[0], avc.PPS[0]
+	}
+	enc, err := f.CreateEncoder()
+	require.NoError(t, err)
+	return f, enc.Encode, [][]byte{avc.SPS[0], avc.PPS[0]}
+}
+
 // startCamera starts the camera on 127.0.0.1. With sprop the SDP carries
 // the parameter sets; without, they are sent in-band before each key
 // frame, as many cameras do.
 func startCamera(t *testing.T, in cameraInput, sprop bool) (url string) {
-	avc, err := parser.ParseAVCDecoderConfig(in.tracks[0].CodecPrivate)
-	require.NoError(t, err)
+	vf, vencode, params := in.videoFormat(t, sprop)
 	var asc mpeg4audio.AudioSpecificConfig
 	require.NoError(t, asc.Unmarshal(in.tracks[1].CodecPrivate))
-	h264 := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
-	if sprop {
-		h264.SPS, h264.PPS = avc.SPS[0], avc.PPS[0]
-	}
 	aac := &format.MPEG4Audio{PayloadTyp: 97, Config: &asc, SizeLength: 13, IndexLength: 3, IndexDeltaLength: 3}
-	video := &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{h264}}
+	video := &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{vf}}
 	audio := &description.Media{Type: description.MediaTypeAudio, Formats: []format.Format{aac}}
 
 	c := &testCamera{stop: make(chan struct{})}
@@ -104,11 +124,9 @@ func startCamera(t *testing.T, in cameraInput, sprop bool) (url string) {
 	}}}
 	require.NoError(t, c.mjpeg.Initialize())
 
-	venc, err := h264.CreateEncoder()
-	require.NoError(t, err)
 	aenc, err := aac.CreateEncoder()
 	require.NoError(t, err)
-	inBand := [][]byte{avc.SPS[0], avc.PPS[0]}
+	inBand := params
 	if sprop {
 		inBand = nil
 	}
@@ -134,7 +152,7 @@ func startCamera(t *testing.T, in cameraInput, sprop bool) (url string) {
 						require.NoError(t, err)
 						nalus = append(nalus, nal)
 					}
-					writeRTP(t, c.cam, video, venc.Encode, nalus, uint32(pts*90000/time.Second))
+					writeRTP(t, c.cam, video, vencode, nalus, uint32(pts*90000/time.Second))
 				} else {
 					writeRTP(t, c.cam, audio, aenc.Encode, [][]byte{f.Data}, uint32(pts*48000/time.Second))
 				}
@@ -163,7 +181,17 @@ func writeRTP(t *testing.T, s *gortsplib.ServerStream, m *description.Media, enc
 // TestRTSP plays the test camera and checks that the frames are those of
 // the file, in order, whole, with their key flags and timestamps.
 func TestRTSP(t *testing.T) {
-	in := readCameraInput(t)
+	for _, codec := range []struct {
+		name  string
+		video []string
+	}{{"h264", x264}, {"h265", x265}} {
+		t.Run(codec.name, func(t *testing.T) {
+			testRTSP(t, readCameraInput(t, "camera_"+codec.name+".mkv", codec.video))
+		})
+	}
+}
+
+func testRTSP(t *testing.T, in cameraInput) {
 	var video, audio []producer.Frame
 	for _, f := range in.frames {
 		if f.TrackID == in.tracks[0].ID {
@@ -184,7 +212,7 @@ func TestRTSP(t *testing.T) {
 
 			tracks := src.Tracks()
 			require.Len(t, tracks, 2)
-			require.Equal(t, producer.CodecH264, tracks[0].CodecID)
+			require.Equal(t, in.tracks[0].CodecID, tracks[0].CodecID)
 			if sprop {
 				checkVideoTrack(t, tracks[0], 320, 240)
 			} else {
@@ -210,10 +238,10 @@ func TestRTSP(t *testing.T) {
 			start := indexOfFrame(t, video, gotVideo[0].Data)
 			for i, f := range gotVideo {
 				want := video[(start+i)%len(video)]
-				checkAVCC(t, producer.CodecH264, f)
+				checkAVCC(t, tracks[0].CodecID, f)
 				data := f.Data
 				if !sprop && want.Key() {
-					data = stripParameterSets(t, data)
+					data = stripParameterSets(t, tracks[0].CodecID, data)
 				}
 				require.Equal(t, want.Data, data, "video frame %d", i)
 				require.Equal(t, want.Key(), f.Key(), "key flag of video frame %d", i)
@@ -243,13 +271,14 @@ func indexOfFrame(t *testing.T, frames []producer.Frame, data []byte) int {
 	return 0
 }
 
-// stripParameterSets removes the SPS and PPS the camera sent in-band.
-func stripParameterSets(t *testing.T, frame []byte) []byte {
+// stripParameterSets removes the parameter sets the camera sent in-band.
+func stripParameterSets(t *testing.T, codecID string, frame []byte) []byte {
 	t.Helper()
+	codec := codecOfMatroska(codecID)
 	var out []byte
 	for nal, err := range parser.AVCCUnits(frame, 4) {
 		require.NoError(t, err)
-		if typ := parser.H264NALType(nal); typ != parser.H264NALSPS && typ != parser.H264NALPPS {
+		if !codec.isParameterSet(nal) {
 			out = appendNAL(out, nal)
 		}
 	}
@@ -259,7 +288,7 @@ func stripParameterSets(t *testing.T, frame []byte) []byte {
 // TestRTSPErrors checks that cameras that cannot be played fail at Open
 // with the right error, quickly.
 func TestRTSPErrors(t *testing.T) {
-	url := startCamera(t, readCameraInput(t), true)
+	url := startCamera(t, readCameraInput(t, "camera_h264.mkv", x264), true)
 
 	// A port nothing listens on.
 	l, err := net.Listen("tcp", "127.0.0.1:0")

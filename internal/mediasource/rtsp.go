@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v5"
@@ -42,6 +43,7 @@ type rtspSource struct {
 	stop   chan struct{} // closed by Close: callbacks stop waiting
 	done   chan struct{} // closed when the client has ended
 	err    error         // why the client ended, valid after done
+	closed sync.Once
 }
 
 // openRTSP connects to the camera, chooses the first H.264/H.265 media and
@@ -241,8 +243,10 @@ func (s *rtspSource) Next(ctx context.Context) (producer.Frame, error) {
 }
 
 func (s *rtspSource) Close() error {
-	close(s.stop)
-	s.client.Close()
-	<-s.done
+	s.closed.Do(func() {
+		close(s.stop)
+		s.client.Close()
+		<-s.done
+	})
 	return nil
 }

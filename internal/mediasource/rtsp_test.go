@@ -328,5 +328,6 @@ func TestRTSPErrors(t *testing.T) {
 		require.NoError(t, err)
 		time.Sleep(300 * time.Millisecond) // the queue fills up
 		require.NoError(t, src.Close())
+		require.NoError(t, src.Close(), "a second Close")
 	})
 }

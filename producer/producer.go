@@ -2,7 +2,6 @@ package producer
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,7 +23,9 @@ type Options struct {
 	// HTTPClient sends PutMedia requests. It must allow a streamed request
 	// body while the response is read (HTTP/1.1). Default: a client with
 	// its own transport and no timeout (the request lasts up to
-	// MaxConnectionDuration).
+	// MaxConnectionDuration), which notices a cut connection at once even
+	// while no media flows; with another client that takes until the next
+	// frame, or ConnectionStaleness.
 	HTTPClient *http.Client
 	// MaxConnectionDuration is when a PutMedia connection is ended, at a
 	// fragment boundary, and a new one opened; default 40 minutes, before
@@ -43,11 +44,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.HTTPClient == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		// PutMedia streams a chunked HTTP/1.1 body; HTTP/2 is not used.
-		tr.ForceAttemptHTTP2 = false
-		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
-		o.HTTPClient = &http.Client{Transport: tr}
+		o.HTTPClient = &http.Client{Transport: newTransport()}
 	}
 	if o.MaxConnectionDuration <= 0 {
 		o.MaxConnectionDuration = 40 * time.Minute

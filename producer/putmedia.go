@@ -72,6 +72,9 @@ func (e *APIError) fatal() bool {
 func (u *uploader) dialPutMedia(ctx context.Context, endpoint string, onAck func(wireAck)) (*putMediaConn, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	pr, pw := io.Pipe()
+	ctx = context.WithValue(ctx, readErrHookKey{}, func(err error) {
+		_ = pw.CloseWithError(fmt.Errorf("putmedia: connection: %w", err))
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(endpoint, "/")+"/putMedia", pr)
 	if err != nil {
 		cancel()

@@ -260,8 +260,10 @@ func (s *Stream) fragmentStart(f *Frame) (bool, error) {
 	if fragTrack && f.Key() && (!s.def.NoKeyFrameFragmentation || elapsed >= s.def.FragmentDuration) {
 		return true, nil
 	}
-	// Relative block timecodes are 16-bit milliseconds.
-	if elapsed <= s.def.MaxFragmentDuration && floorMS(f.PTS)+s.base-s.cur.timecode <= 32767 {
+	// A fragment's length counts its last frame's duration too, so a frame
+	// at exactly MaxFragmentDuration would make it too long. Relative
+	// block timecodes are 16-bit milliseconds.
+	if elapsed < s.def.MaxFragmentDuration && floorMS(f.PTS)+s.base-s.cur.timecode <= 32767 {
 		return false, nil
 	}
 	if s.def.ForceFragment && fragTrack {

@@ -1,0 +1,276 @@
+package producer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia"
+	amtypes "github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia/types"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/openkvs/openkvs/internal/kvsdtest"
+	"github.com/openkvs/openkvs/parser"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// h264Frame is one Annex B access unit of the test video.
+type h264Frame struct {
+	data []byte
+	key  bool
+}
+
+var (
+	h264Once   sync.Once
+	h264Frames []h264Frame
+	h264Err    error
+)
+
+// testH264 returns 10 s of 640x360 H.264 at 25 fps with a key frame every
+// 25 frames (one per second, so one fragment per second), encoded by ffmpeg
+// once per test run.
+func testH264(t testing.TB) []h264Frame {
+	t.Helper()
+	h264Once.Do(func() { h264Frames, h264Err = encodeH264(10, 25, 25, 1_000_000) })
+	require.NoError(t, h264Err)
+	return h264Frames
+}
+
+// encodeH264 runs ffmpeg on its test pattern and splits the Annex B output
+// into access units: x264 writes one slice per picture, so every VCL unit
+// ends an access unit, with the parameter sets and SEI before it.
+func encodeH264(seconds, fps, gop int, bitrate int) ([]h264Frame, error) {
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+		"-f", "lavfi", "-i", fmt.Sprintf("testsrc=size=640x360:rate=%d", fps), "-t", fmt.Sprint(seconds),
+		"-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+		"-g", fmt.Sprint(gop), "-keyint_min", fmt.Sprint(gop), "-sc_threshold", "0", "-bf", "0",
+		"-b:v", fmt.Sprint(bitrate), "-f", "h264", "-")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("ffmpeg: %w: %s", err, stderr.String())
+	}
+	var frames []h264Frame
+	var cur h264Frame
+	for u := range parser.AnnexBUnits(out.Bytes()) {
+		cur.data = append(append(cur.data, 0, 0, 0, 1), u...)
+		switch parser.H264NALType(u) {
+		case 5:
+			cur.key = true
+			fallthrough
+		case 1:
+			frames = append(frames, cur)
+			cur = h264Frame{}
+		}
+	}
+	if len(frames) != seconds*fps {
+		return nil, fmt.Errorf("ffmpeg gave %d access units, want %d", len(frames), seconds*fps)
+	}
+	return frames, nil
+}
+
+// putH264 puts frames from index from to to (exclusive) at 40 ms steps.
+func putH264(t testing.TB, s *Stream, frames []h264Frame, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		f := frames[i%len(frames)]
+		ts := time.Duration(i) * 40 * time.Millisecond
+		fr := Frame{TrackID: 1, DTS: ts, PTS: ts, Data: f.data}
+		if f.key {
+			fr.Flags = FrameKey
+		}
+		require.NoError(t, s.PutFrame(context.Background(), fr), "frame %d", i)
+	}
+}
+
+// gotFrame is a frame read back from kvsd.
+type gotFrame struct {
+	fragment string
+	track    uint64
+	ms       int64
+	key      bool
+	data     []byte
+}
+
+// readBack lists every fragment of the stream and reads all of them with
+// GetMediaForFragmentList, in producer-timestamp order.
+func readBack(t testing.TB, srv *kvsdtest.Server, stream string) (frags []amtypes.Fragment, frames []gotFrame, chunks []*parser.Chunk) {
+	t.Helper()
+	ctx := context.Background()
+	am := srv.ArchivedMedia()
+	in := &kinesisvideoarchivedmedia.ListFragmentsInput{StreamName: aws.String(stream), MaxResults: aws.Int64(1000)}
+	for {
+		out, err := am.ListFragments(ctx, in)
+		require.NoError(t, err)
+		frags = append(frags, out.Fragments...)
+		if aws.ToString(out.NextToken) == "" {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	slices.SortFunc(frags, func(a, b amtypes.Fragment) int {
+		return aws.ToTime(a.ProducerTimestamp).Compare(aws.ToTime(b.ProducerTimestamp))
+	})
+	if len(frags) == 0 {
+		return nil, nil, nil
+	}
+	var numbers []string
+	for _, f := range frags {
+		numbers = append(numbers, aws.ToString(f.FragmentNumber))
+	}
+	out, err := am.GetMediaForFragmentList(ctx, &kinesisvideoarchivedmedia.GetMediaForFragmentListInput{
+		StreamName: aws.String(stream), Fragments: numbers})
+	require.NoError(t, err)
+	defer out.Payload.Close()
+	err = parser.NewReader(out.Payload, parser.Options{AcceptMissingToken: true}).Walk(parser.Handler{
+		Frame: func(c *parser.Chunk, f *parser.Frame) error {
+			frames = append(frames, gotFrame{fragment: c.FragmentNumber, track: f.Track, ms: f.Timestamp.Milliseconds(),
+				key: f.Keyframe, data: bytes.Clone(f.Data)})
+			return nil
+		},
+		ChunkEnd: func(c *parser.Chunk) error {
+			cc := *c
+			chunks = append(chunks, &cc)
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	return frags, frames, chunks
+}
+
+// requireFrames checks that the stream holds exactly frames[0:n] of the
+// test video, once each, in order, with the same bytes (as AVCC) and
+// timestamps, in fragments of one second.
+func requireFrames(t testing.TB, srv *kvsdtest.Server, stream string, origin time.Time, frames []h264Frame, n int) {
+	t.Helper()
+	frags, got, _ := readBack(t, srv, stream)
+	if len(frags) != n/25 {
+		for _, f := range frags {
+			t.Logf("fragment %s producer %s size %d", aws.ToString(f.FragmentNumber), aws.ToTime(f.ProducerTimestamp).Format("05.000"), f.FragmentSizeInBytes)
+		}
+	}
+	require.Equal(t, n/25, len(frags), "fragments")
+	require.Len(t, got, n, "frames")
+	seen := map[int64]bool{}
+	for _, f := range frags {
+		ms := aws.ToTime(f.ProducerTimestamp).UnixMilli()
+		require.False(t, seen[ms], "two fragments at %d", ms)
+		seen[ms] = true
+	}
+	for i, g := range got {
+		want, err := adaptFrame(nil, CodecH264, 0, frames[i%len(frames)].data)
+		require.NoError(t, err)
+		require.Equal(t, origin.UnixMilli()+int64(i*40), g.ms, "frame %d timestamp", i)
+		require.Equal(t, frames[i%len(frames)].key, g.key, "frame %d key flag", i)
+		require.True(t, bytes.Equal(want, g.data), "frame %d bytes differ", i)
+	}
+}
+
+// testProducer returns a producer for srv with short backoffs.
+func testProducer(t testing.TB, srv *kvsdtest.Server, opts Options) *Producer {
+	t.Helper()
+	opts.Endpoint = srv.URL
+	if opts.MinBackoff == 0 {
+		opts.MinBackoff, opts.MaxBackoff = 20*time.Millisecond, 300*time.Millisecond
+	}
+	p, err := New(srv.AWSConfig(), opts)
+	require.NoError(t, err)
+	return p
+}
+
+// cutProxy forwards TCP connections to a target and cuts the first cuts
+// of them after a random number of octets sent to the target.
+type cutProxy struct {
+	ln     net.Listener
+	target atomic.Value // string
+	cuts   atomic.Int64
+	cut    atomic.Int64 // connections cut so far
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  []net.Conn
+	seed   uint64
+}
+
+func newCutProxy(t testing.TB, cuts int) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &cutProxy{ln: ln, seed: uint64(time.Now().UnixNano())}
+	p.cuts.Store(int64(cuts))
+	p.wg.Add(1)
+	go p.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		p.mu.Lock()
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.mu.Unlock()
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *cutProxy) URL() string { return "http://" + p.ln.Addr().String() }
+
+func (p *cutProxy) serve() {
+	defer p.wg.Done()
+	for n := uint64(1); ; n++ {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer c.Close()
+			s, err := net.Dial("tcp", p.target.Load().(string))
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, _ = io.Copy(c, s)
+				c.Close()
+			}()
+			// Only PutMedia requests are cut.
+			start := make([]byte, len("POST /putMedia"))
+			if _, err := io.ReadFull(c, start); err != nil {
+				return
+			}
+			if _, err := s.Write(start); err != nil {
+				return
+			}
+			if string(start) == "POST /putMedia" && p.cuts.Add(-1) >= 0 {
+				// Cut somewhere in the first 600 KB of the request: in the
+				// header, a cluster or between fragments.
+				limit := int64((p.seed*n*2654435761)%600_000) + 100
+				_, _ = io.CopyN(s, c, limit)
+				p.cut.Add(1)
+				c.Close()
+				s.Close()
+			} else {
+				_, _ = io.Copy(s, c)
+				s.Close()
+			}
+			<-done
+		}()
+	}
+}

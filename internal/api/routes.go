@@ -18,7 +18,7 @@ func (h *Handler) routeTable() map[string]route {
 		}
 		return rt
 	}
-	return map[string]route{
+	return h.withPlayback(map[string]route{
 		// Control plane: streams.
 		"/createStream":        post("CreateStream", h.createStream),
 		"/describeStream":      post("DescribeStream", h.describeStream),
@@ -85,5 +85,5 @@ func (h *Handler) routeTable() map[string]route {
 		// WebRTC storage.
 		"/joinStorageSession":         post("JoinStorageSession", nil),
 		"/joinStorageSessionAsViewer": post("JoinStorageSessionAsViewer", nil),
-	}
+	})
 }

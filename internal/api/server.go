@@ -18,6 +18,7 @@ import (
 	"github.com/openkvs/openkvs/internal/ingest"
 	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/playback/clip"
+	"github.com/openkvs/openkvs/internal/playback/hls"
 )
 
 // Config tunes the HTTP layer.
@@ -37,6 +38,8 @@ type Deps struct {
 	Media *media.Service
 	// Clip serves GetClip; nil leaves it unimplemented.
 	Clip *clip.Service
+	// HLS serves HLS sessions; nil leaves them unimplemented.
+	HLS *hls.Service
 	// Log may be nil.
 	Log *slog.Logger
 }
@@ -49,6 +52,7 @@ type Handler struct {
 	ingest *ingest.Ingester
 	media  *media.Service
 	clip   *clip.Service
+	hls    *hls.Service
 	log    *slog.Logger
 	routes map[string]route
 }
@@ -61,7 +65,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, media: deps.Media, clip: deps.Clip, log: deps.Log}
+	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, media: deps.Media, clip: deps.Clip, hls: deps.HLS, log: deps.Log}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -94,6 +98,9 @@ type route struct {
 	// authentication. An error it returns before writing a response is
 	// sent as an AWS error.
 	stream func(w http.ResponseWriter, r *http.Request, req *request) error
+	// public, when set, serves a playback GET whose session token
+	// authorizes it: no body, no SigV4 (HLS players cannot sign).
+	public func(w http.ResponseWriter, r *http.Request) error
 }
 
 // ServeHTTP implements http.Handler.
@@ -122,6 +129,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route, known bool) (int, error) {
 	if !known || r.Method != rt.method {
 		return 0, errkind.New(errUnknownOperation, "No operation matches %s %s.", r.Method, r.URL.Path)
+	}
+	if rt.public != nil {
+		return http.StatusOK, rt.public(w, r)
 	}
 	req := &request{op: rt.op}
 	hash := ""

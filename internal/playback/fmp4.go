@@ -12,7 +12,8 @@ type Sample struct {
 	// DTS is the decode time relative to the fragment's Cluster Timestamp.
 	DTS int64
 	Dur uint32
-	// CTO is the composition offset, PTS - DTS; never negative.
+	// CTO is the composition offset, PTS - DTS; negative only from
+	// CMAFSamples.
 	CTO  int32
 	Key  bool
 	Data []byte
@@ -45,6 +46,20 @@ func (t *Track) NsTo(ns int64) int64 { return nsTo(ns, t.Timescale) }
 // otherwise make every duration jitter by a few samples. A jump of more than
 // half a frame is kept as a gap.
 func (f *Fragment) Samples(ti int, dst []Sample) []Sample {
+	return f.samples(ti, dst, true)
+}
+
+// CMAFSamples is Samples with decode times equal to the sorted
+// presentation times and signed composition offsets (trun version 1), as
+// CMAF does: every fragment's decode times then continue the previous
+// fragment's exactly, whatever its reordering, and the first frame's decode
+// time is its presentation time. Segments of a playlist need that, since
+// players (ffmpeg's HLS demuxer among them) join them by duration.
+func (f *Fragment) CMAFSamples(ti int, dst []Sample) []Sample {
+	return f.samples(ti, dst, false)
+}
+
+func (f *Fragment) samples(ti int, dst []Sample, shift bool) []Sample {
 	t := &f.Header.Tracks[ti]
 	start := len(dst)
 	for _, fr := range f.Frames {
@@ -76,7 +91,9 @@ func (f *Fragment) Samples(ti int, dst []Sample) []Sample {
 	slices.Sort(sorted)
 	var delay int64
 	for i := range ss {
-		delay = max(delay, sorted[i]-pts[i])
+		if shift {
+			delay = max(delay, sorted[i]-pts[i])
+		}
 	}
 	for i := range ss {
 		ss[i].DTS = sorted[i] - delay

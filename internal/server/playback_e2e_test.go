@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,9 +207,6 @@ func TestGetClipFragmentLimit(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, out.Payload.Close())
 	require.NoError(t, os.WriteFile(file, b, 0o600))
-	if os.Getenv("KVSD_KEEP_CLIP") != "" {
-		_ = os.WriteFile(os.Getenv("KVSD_KEEP_CLIP"), b, 0o600)
-	}
 	res := ffprobe(t, file)
 	require.Equal(t, "200", res.stream("video").NbReadFrames, "truncated at 200 fragments")
 }
@@ -292,4 +291,216 @@ func oneTrackBody(t *testing.T, codecID string, cpd []byte) []byte {
 		CodecID: codecID, CodecPrivate: cpd, Video: &mkv.Video{PixelWidth: 640, PixelHeight: 480}}}}))
 	b := buf.Bytes()
 	return append(bytes.Clone(b), kvsdtest.NewBody(t).Cluster(0, kvsdtest.Video(25, 100), nil, false).Bytes()[len(kvsdtest.NewBody(t).Bytes()):]...)
+}
+
+// hlsURL asks for an HLS session with the Go SDK at the data endpoint.
+func hlsURL(t *testing.T, srv *kvsdtest.Server, in *kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput) (string, error) {
+	t.Helper()
+	am := archivedMedia(t, srv, aws.ToString(in.StreamName), kvtypes.APINameGetHlsStreamingSessionUrl)
+	out, err := am.GetHLSStreamingSessionURL(context.Background(), in)
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.HLSStreamingSessionURL), nil
+}
+
+// get fetches a playback URL without any signature, as a browser would,
+// with an Origin header to see the CORS answer.
+func get(t *testing.T, url string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", "http://player.example")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, res.Header, string(b)
+}
+
+// resolve makes a playlist URI absolute against the playlist's URL.
+func resolve(t *testing.T, base, ref string) string {
+	t.Helper()
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	r, err := u.Parse(ref)
+	require.NoError(t, err)
+	return r.String()
+}
+
+func lines(s, prefix string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestHLSOnDemand plays an ON_DEMAND session with ffprobe over HTTP: every
+// ingested video frame decodes, 40 ms each, with audio, without warnings.
+func TestHLSOnDemand(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	ingestFFmpeg(t, srv, "vod", 6, true)
+	rng := &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(time.UnixMilli(int64(producerStart * 1000))),
+		EndTimestamp: aws.Time(time.UnixMilli(int64(producerStart*1000) + 60_000))}
+	master, err := hlsURL(t, srv, &kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{
+		StreamName:   aws.String("vod"),
+		PlaybackMode: amtypes.HLSPlaybackModeOnDemand,
+		HLSFragmentSelector: &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+			TimestampRange: rng},
+		DisplayFragmentTimestamp: amtypes.HLSDisplayFragmentTimestampAlways,
+	})
+	require.NoError(t, err)
+	require.Contains(t, master, "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=")
+	require.True(t, strings.HasSuffix(master, "~"))
+
+	status, hdr, text := get(t, master)
+	require.Equal(t, 200, status, text)
+	require.Equal(t, "*", hdr.Get("Access-Control-Allow-Origin"))
+	require.Equal(t, "application/vnd.apple.mpegurl", hdr.Get("Content-Type"))
+	require.Contains(t, text, `CODECS="avc1.`)
+	require.Contains(t, text, `mp4a.40.2"`)
+	require.Contains(t, text, "RESOLUTION=320x240")
+	media := lines(text, "getHLSMediaPlaylist.m3u8")
+	require.Len(t, media, 1)
+	status, hdr, playlist := get(t, resolve(t, master, media[0]))
+	require.Equal(t, 200, status, playlist)
+	require.Equal(t, "*", hdr.Get("Access-Control-Allow-Origin"))
+	require.True(t, strings.HasPrefix(playlist, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:"), playlist)
+	require.Contains(t, playlist, "#EXT-X-MEDIA-SEQUENCE:0\n")
+	require.True(t, strings.HasSuffix(playlist, "#EXT-X-ENDLIST\n"), playlist)
+	require.Len(t, lines(playlist, "#EXT-X-MAP:"), 1)
+	require.Empty(t, lines(playlist, "#EXT-X-DISCONTINUITY"), "NEVER is the default with producer timestamps")
+	segs := lines(playlist, "getMP4MediaFragment.mp4?FragmentNumber=")
+	require.NotEmpty(t, segs)
+	require.Len(t, lines(playlist, "#EXT-X-PROGRAM-DATE-TIME:2026-11-25T"), len(segs), playlist)
+	require.Len(t, lines(playlist, "#EXTINF:"), len(segs))
+
+	// The segments are served unsigned, to whoever holds the token.
+	status, hdr, _ = get(t, resolve(t, master, segs[0]))
+	require.Equal(t, 200, status)
+	require.Equal(t, "video/mp4", hdr.Get("Content-Type"))
+
+	res := ffprobe(t, master)
+	require.Equal(t, "150", res.stream("video").NbReadFrames, "6 s at 25 fps")
+	require.Equal(t, "aac", res.stream("audio").CodecName)
+	requireVideoPackets(t, master, 150)
+}
+
+// TestHLSModes checks the playlists of LIVE, LIVE_REPLAY and the
+// discontinuity modes.
+func TestHLSModes(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	ingestFFmpeg(t, srv, "live", 8, false)
+	playlist := func(in *kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput) string {
+		t.Helper()
+		in.StreamName = aws.String("live")
+		master, err := hlsURL(t, srv, in)
+		require.NoError(t, err)
+		status, _, text := get(t, master)
+		require.Equal(t, 200, status, text)
+		status, _, text = get(t, resolve(t, master, lines(text, "getHLSMediaPlaylist.m3u8")[0]))
+		require.Equal(t, 200, status, text)
+		return text
+	}
+	t.Run("LIVE", func(t *testing.T) {
+		p := playlist(&kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{PlaybackMode: amtypes.HLSPlaybackModeLive})
+		require.Len(t, lines(p, "getMP4MediaFragment.mp4"), 5, "the newest 5 by default")
+		require.NotContains(t, p, "#EXT-X-ENDLIST")
+		require.Contains(t, p, "#EXT-X-MEDIA-SEQUENCE:0\n")
+		require.Len(t, lines(p, "#EXT-X-DISCONTINUITY\n"), 0)
+		require.Len(t, lines(p, "#EXT-X-DISCONTINUITY"), 5, "ALWAYS is the default with server timestamps")
+	})
+	t.Run("LIVE max results", func(t *testing.T) {
+		p := playlist(&kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{PlaybackMode: amtypes.HLSPlaybackModeLive,
+			MaxMediaPlaylistFragmentResults: aws.Int64(2), DiscontinuityMode: amtypes.HLSDiscontinuityModeNever})
+		require.Len(t, lines(p, "getMP4MediaFragment.mp4"), 2)
+		require.Empty(t, lines(p, "#EXT-X-DISCONTINUITY"))
+		require.Empty(t, lines(p, "#EXT-X-PROGRAM-DATE-TIME"))
+	})
+	t.Run("LIVE_REPLAY paces from the start", func(t *testing.T) {
+		p := playlist(&kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{PlaybackMode: amtypes.HLSPlaybackModeLiveReplay,
+			HLSFragmentSelector: &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+				TimestampRange: &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(time.UnixMilli(int64(producerStart * 1000)))}}})
+		require.Len(t, lines(p, "getMP4MediaFragment.mp4"), 1, "only the first fragment is due at once")
+		require.NotContains(t, p, "#EXT-X-ENDLIST")
+	})
+	t.Run("ON_DISCONTINUITY", func(t *testing.T) {
+		p := playlist(&kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{PlaybackMode: amtypes.HLSPlaybackModeOnDemand,
+			DiscontinuityMode: amtypes.HLSDiscontinuityModeOnDiscontinuity,
+			HLSFragmentSelector: &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+				TimestampRange: &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(time.UnixMilli(int64(producerStart * 1000))),
+					EndTimestamp: aws.Time(time.UnixMilli(int64(producerStart*1000) + 60_000))}}})
+		require.Empty(t, lines(p, "#EXT-X-DISCONTINUITY"), "producer timestamps of one upload have no gaps")
+		require.Contains(t, p, "#EXT-X-ENDLIST")
+	})
+}
+
+// TestHLSErrors triggers each documented GetHLSStreamingSessionURL error
+// once, and the playback URLs' answers to bad tokens.
+func TestHLSErrors(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	ingestFFmpeg(t, srv, "ok", 2, false)
+	createStream(t, srv, "noretention", 0)
+	createStream(t, srv, "empty", 1)
+	bad := map[string][]byte{
+		"nocpd":  oneTrackBody(t, "V_MPEG4/ISO/AVC", nil),
+		"badcpd": oneTrackBody(t, "V_MPEG4/ISO/AVC", []byte{1, 0x64, 0, 0x1e, 0xff, 0xe0, 0}),
+		"vp8":    oneTrackBody(t, "V_VP8", []byte{1}),
+	}
+	for name, body := range bad {
+		createStream(t, srv, name, 1)
+		requireAllPersisted(t, sendFile(t, srv, name, "ABSOLUTE", body, 0), 1)
+	}
+	am := srv.ArchivedMedia()
+	producer := func(start, end time.Time) *amtypes.HLSFragmentSelector {
+		return &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+			TimestampRange: &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(start), EndTimestamp: aws.Time(end)}}
+	}
+	epoch := producer(time.Unix(0, 0), time.Unix(3600, 0))
+	onDemand := amtypes.HLSPlaybackModeOnDemand
+	for _, tc := range []struct {
+		name   string
+		in     kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput
+		code   string
+		status int
+	}{
+		{"no stream", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("missing")}, "ResourceNotFoundException", 404},
+		{"LIVE without fragments", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("empty")}, "ResourceNotFoundException", 404},
+		{"ON_DEMAND without fragments", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), PlaybackMode: onDemand, HLSFragmentSelector: epoch}, "ResourceNotFoundException", 404},
+		{"no retention", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("noretention")}, "NoDataRetentionException", 400},
+		{"missing CPD", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("nocpd"), PlaybackMode: onDemand, HLSFragmentSelector: epoch}, "MissingCodecPrivateDataException", 400},
+		{"invalid CPD", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("badcpd"), PlaybackMode: onDemand, HLSFragmentSelector: epoch}, "InvalidCodecPrivateDataException", 400},
+		{"VP8", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("vp8"), PlaybackMode: onDemand, HLSFragmentSelector: epoch}, "UnsupportedStreamMediaTypeException", 400},
+		{"ON_DEMAND without range", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), PlaybackMode: onDemand}, "InvalidArgumentException", 400},
+		{"LIVE with range", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), HLSFragmentSelector: epoch}, "InvalidArgumentException", 400},
+		{"range over 24 h", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), PlaybackMode: onDemand, HLSFragmentSelector: producer(time.Unix(0, 0), time.Unix(90000, 0))}, "InvalidArgumentException", 400},
+		{"Expires too short", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), Expires: aws.Int32(299)}, "InvalidArgumentException", 400},
+		{"Expires too long", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), Expires: aws.Int32(43201)}, "InvalidArgumentException", 400},
+		{"too many results", kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), MaxMediaPlaylistFragmentResults: aws.Int64(5001)}, "InvalidArgumentException", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := am.GetHLSStreamingSessionURL(context.Background(), &tc.in)
+			requireAPIError(t, err, tc.code, tc.status)
+		})
+	}
+
+	master, err := hlsURL(t, srv, &kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("ok"), Expires: aws.Int32(300)})
+	require.NoError(t, err)
+	status, _, _ := get(t, master)
+	require.Equal(t, 200, status)
+	for name, u := range map[string]string{
+		"tampered token": master[:len(master)-5] + "AAAA~",
+		"no token":       srv.URL + "/hls/v1/getHLSMasterPlaylist.m3u8",
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, hdr, body := get(t, u)
+			require.Equal(t, 401, status, body)
+			require.Equal(t, "NotAuthorizedException", hdr.Get("x-amzn-ErrorType"))
+			require.Equal(t, "*", hdr.Get("Access-Control-Allow-Origin"))
+		})
+	}
 }

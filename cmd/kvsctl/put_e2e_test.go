@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/internal/mediasource"
+	"github.com/openkvs/openkvs/internal/mediasource/rtsptest"
 	"github.com/openkvs/openkvs/producer"
 )
 
@@ -195,4 +197,63 @@ func TestPutErrors(t *testing.T) {
 		require.Error(t, err)
 		require.Contains(t, strings.ToLower(err.Error()), "credentials")
 	})
+}
+
+// TestPutRTSP points `kvsctl put` at gortsplib's RTSP server looping an
+// ffmpeg-made H.264 + AAC file, stops it after a few seconds as a user
+// would (Ctrl-C), and reads the stream back: every fragment put made was
+// acknowledged and holds the camera's frames.
+func TestPutRTSP(t *testing.T) {
+	requireFFmpeg(t)
+	srv := kvsdtest.Start(t)
+	setAWSEnv(t, kvsdtest.AccessKeyID, kvsdtest.SecretAccessKey)
+	file := ffmpegFile(t, "camera.mkv", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2",
+		"-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=48000", "-c:v", "libx264", "-preset", "ultrafast",
+		"-g", "25", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "aac")
+	src, err := mediasource.Open(context.Background(), file, nil, mediasource.Options{})
+	require.NoError(t, err)
+	in := rtsptest.Input{Tracks: src.Tracks(), Loop: 2 * time.Second}
+	for {
+		f, err := src.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		in.Frames = append(in.Frames, f)
+	}
+	require.NoError(t, src.Close())
+	// 4 ms a frame: about five times real time.
+	url := rtsptest.Start(t, in, rtsptest.Options{SDPParameterSets: true, FrameInterval: 4 * time.Millisecond})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, stderr, err := kvsctlIn(ctx, nil, "--endpoint-url", srv.URL, "put", "door", url+"/cam", "--rtsp-tcp", "--fragment-duration", "1s")
+	require.NoError(t, err, stderr)
+	require.Contains(t, stderr, "put "+url+"/cam: ")
+
+	st := srv.ReadBack(t, "door")
+	require.GreaterOrEqual(t, len(st.Fragments), 3)
+	video := map[string]bool{}
+	for _, f := range in.Frames {
+		if f.TrackID == in.Tracks[0].ID {
+			video[string(f.Data)] = true
+		}
+	}
+	var frames, audio int
+	for _, f := range st.Frames {
+		if f.Track == in.Tracks[0].ID {
+			require.True(t, video[string(f.Data)], "a video frame that the camera did not send")
+			frames++
+		} else {
+			audio++
+		}
+	}
+	require.GreaterOrEqual(t, frames, 75)
+	require.Positive(t, audio)
+	require.Regexp(t, `fragments (\d+) made / \d+ acked`, stderr)
+	made, acked := 0, 0
+	_, err = fmt.Sscanf(stderr[strings.Index(stderr, "fragments "):], "fragments %d made / %d acked", &made, &acked)
+	require.NoError(t, err)
+	require.Equal(t, made, acked, stderr)
+	require.Equal(t, made, len(st.Fragments))
 }

@@ -4,178 +4,32 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/bluenviron/gortsplib/v5"
-	"github.com/bluenviron/gortsplib/v5/pkg/base"
-	"github.com/bluenviron/gortsplib/v5/pkg/description"
-	"github.com/bluenviron/gortsplib/v5/pkg/format"
-	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
-	"github.com/pion/rtp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/openkvs/openkvs/internal/mediasource/rtsptest"
 	"github.com/openkvs/openkvs/parser"
 	"github.com/openkvs/openkvs/producer"
 )
 
-// testCamera is gortsplib's RTSP server playing the part of a camera: on
-// /cam it loops the frames of a file made by ffmpeg (read with this
-// package), packetized with gortsplib's RTP encoders; /mjpeg offers only
-// Motion JPEG; other paths answer 404.
-type testCamera struct {
-	server *gortsplib.Server
-	cam    *gortsplib.ServerStream
-	mjpeg  *gortsplib.ServerStream
-	stop   chan struct{}
-	wg     sync.WaitGroup
-}
-
-func (c *testCamera) stream(path string) *gortsplib.ServerStream {
-	switch strings.Trim(path, "/") {
-	case "cam":
-		return c.cam
-	case "mjpeg":
-		return c.mjpeg
-	}
-	return nil
-}
-
-func (c *testCamera) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if s := c.stream(ctx.Path); s != nil {
-		return &base.Response{StatusCode: base.StatusOK}, s, nil
-	}
-	return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-}
-
-func (c *testCamera) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	if s := c.stream(ctx.Path); s != nil {
-		return &base.Response{StatusCode: base.StatusOK}, s, nil
-	}
-	return &base.Response{StatusCode: base.StatusNotFound}, nil, nil
-}
-
-func (c *testCamera) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-// cameraInput is what the camera sends: the tracks and frames of a file.
-type cameraInput struct {
-	tracks []producer.Track
-	frames []producer.Frame
-	loop   time.Duration // added to the timestamps on each pass
-}
-
-func readCameraInput(t *testing.T, name string, video []string) cameraInput {
+// cameraInput is what the test camera sends: the tracks and frames of a
+// file made by ffmpeg.
+func readCameraInput(t *testing.T, name string, video []string) rtsptest.Input {
 	path := media(t, name, concat(lavfiVideo, lavfiAudio, video, noB, aac)...)
 	src, err := Open(context.Background(), path, nil, Options{})
 	require.NoError(t, err)
 	defer src.Close()
-	in := cameraInput{tracks: src.Tracks(), frames: readAll(t, src), loop: 2 * time.Second}
-	require.Len(t, in.tracks, 2)
+	in := rtsptest.Input{Tracks: src.Tracks(), Frames: readAll(t, src), Loop: 2 * time.Second}
+	require.Len(t, in.Tracks, 2)
 	return in
 }
 
-// videoFormat returns the RTP format of the input's video and its
-// parameter sets.
-func (in cameraInput) videoFormat(t *testing.T, sprop bool) (format.Format, func([][]byte) ([]*rtp.Packet, error), [][]byte) {
-	if in.tracks[0].CodecID == producer.CodecH265 {
-		hevc, err := parser.ParseHEVCDecoderConfig(in.tracks[0].CodecPrivate)
-		require.NoError(t, err)
-		f := &format.H265{PayloadTyp: 96}
-		if sprop {
-			f.VPS, f.SPS, f.PPS = hevc.VPS[0], hevc.SPS[0], hevc.PPS[0]
-		}
-		enc, err := f.CreateEncoder()
-		require.NoError(t, err)
-		return f, enc.Encode, [][]byte{hevc.VPS[0], hevc.SPS[0], hevc.PPS[0]}
-	}
-	avc, err := parser.ParseAVCDecoderConfig(in.tracks[0].CodecPrivate)
-	require.NoError(t, err)
-	f := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
-	if sprop {
-		f.SPS, f.PPS = avc.SPS[0], avc.PPS[0]
-	}
-	enc, err := f.CreateEncoder()
-	require.NoError(t, err)
-	return f, enc.Encode, [][]byte{avc.SPS[0], avc.PPS[0]}
-}
-
-// startCamera starts the camera on 127.0.0.1. With sprop the SDP carries
-// the parameter sets; without, they are sent in-band before each key
-// frame, as many cameras do.
-func startCamera(t *testing.T, in cameraInput, sprop bool) (url string) {
-	vf, vencode, params := in.videoFormat(t, sprop)
-	var asc mpeg4audio.AudioSpecificConfig
-	require.NoError(t, asc.Unmarshal(in.tracks[1].CodecPrivate))
-	aac := &format.MPEG4Audio{PayloadTyp: 97, Config: &asc, SizeLength: 13, IndexLength: 3, IndexDeltaLength: 3}
-	video := &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{vf}}
-	audio := &description.Media{Type: description.MediaTypeAudio, Formats: []format.Format{aac}}
-
-	c := &testCamera{stop: make(chan struct{})}
-	c.server = &gortsplib.Server{Handler: c, RTSPAddress: "127.0.0.1:0"}
-	require.NoError(t, c.server.Start())
-	c.cam = &gortsplib.ServerStream{Server: c.server, Desc: &description.Session{Medias: []*description.Media{video, audio}}}
-	require.NoError(t, c.cam.Initialize())
-	c.mjpeg = &gortsplib.ServerStream{Server: c.server, Desc: &description.Session{Medias: []*description.Media{
-		{Type: description.MediaTypeVideo, Formats: []format.Format{&format.MJPEG{}}},
-	}}}
-	require.NoError(t, c.mjpeg.Initialize())
-
-	aenc, err := aac.CreateEncoder()
-	require.NoError(t, err)
-	inBand := params
-	if sprop {
-		inBand = nil
-	}
-	c.wg.Go(func() {
-		// Ten times faster than real time, so the test is short; the RTP
-		// timestamps are what the client orders by.
-		tick := time.NewTicker(2 * time.Millisecond)
-		defer tick.Stop()
-		for pass := 0; ; pass++ {
-			for _, f := range in.frames {
-				select {
-				case <-c.stop:
-					return
-				case <-tick.C:
-				}
-				pts := f.PTS + time.Duration(pass)*in.loop
-				if f.TrackID == in.tracks[0].ID {
-					var nalus [][]byte
-					if f.Key() {
-						nalus = append(nalus, inBand...)
-					}
-					for nal, err := range parser.AVCCUnits(f.Data, 4) {
-						require.NoError(t, err)
-						nalus = append(nalus, nal)
-					}
-					writeRTP(t, c.cam, video, vencode, nalus, uint32(pts*90000/time.Second))
-				} else {
-					writeRTP(t, c.cam, audio, aenc.Encode, [][]byte{f.Data}, uint32(pts*48000/time.Second))
-				}
-			}
-		}
-	})
-	t.Cleanup(func() {
-		close(c.stop)
-		c.wg.Wait()
-		c.cam.Close()
-		c.mjpeg.Close()
-		c.server.Close()
-	})
-	return "rtsp://" + c.server.NetListener().Addr().String()
-}
-
-func writeRTP(t *testing.T, s *gortsplib.ServerStream, m *description.Media, encode func([][]byte) ([]*rtp.Packet, error), units [][]byte, ts uint32) {
-	pkts, err := encode(units)
-	require.NoError(t, err)
-	for _, p := range pkts {
-		p.Timestamp = ts
-		require.NoError(t, s.WritePacketRTP(m, p))
-	}
+// startCamera starts gortsplib's server looping in; with sprop the SDP
+// carries the parameter sets, otherwise they travel in-band.
+func startCamera(t *testing.T, in rtsptest.Input, sprop bool) (url string) {
+	return rtsptest.Start(t, in, rtsptest.Options{SDPParameterSets: sprop})
 }
 
 // TestRTSP plays the test camera and checks that the frames are those of
@@ -191,10 +45,10 @@ func TestRTSP(t *testing.T) {
 	}
 }
 
-func testRTSP(t *testing.T, in cameraInput) {
+func testRTSP(t *testing.T, in rtsptest.Input) {
 	var video, audio []producer.Frame
-	for _, f := range in.frames {
-		if f.TrackID == in.tracks[0].ID {
+	for _, f := range in.Frames {
+		if f.TrackID == in.Tracks[0].ID {
 			video = append(video, f)
 		} else {
 			audio = append(audio, f)
@@ -212,7 +66,7 @@ func testRTSP(t *testing.T, in cameraInput) {
 
 			tracks := src.Tracks()
 			require.Len(t, tracks, 2)
-			require.Equal(t, in.tracks[0].CodecID, tracks[0].CodecID)
+			require.Equal(t, in.Tracks[0].CodecID, tracks[0].CodecID)
 			if sprop {
 				checkVideoTrack(t, tracks[0], 320, 240)
 			} else {

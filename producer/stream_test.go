@@ -114,18 +114,20 @@ func TestFragmentation(t *testing.T) {
 	t.Run("too long", func(t *testing.T) {
 		s := offlineStream(t, StreamDefinition{Tracks: rawTrack(), MaxFragmentDuration: 2 * time.Second})
 		require.NoError(t, putSynthetic(s, 0, 1000, 10))
-		for i := 1; i <= 50; i++ {
+		// A frame at exactly MaxFragmentDuration is too late: the
+		// fragment's duration counts the last frame's duration.
+		for i := 1; i < 50; i++ {
 			require.NoError(t, putSynthetic(s, i, 1000, 10))
 		}
-		require.ErrorIs(t, putSynthetic(s, 51, 1000, 10), ErrFragmentTooLong)
-		require.ErrorIs(t, putSynthetic(s, 52, 1000, 10), ErrInvalidFrame)
+		require.ErrorIs(t, putSynthetic(s, 50, 1000, 10), ErrFragmentTooLong)
+		require.ErrorIs(t, putSynthetic(s, 51, 1000, 10), ErrInvalidFrame)
 	})
 	t.Run("forced", func(t *testing.T) {
 		s := offlineStream(t, StreamDefinition{Tracks: rawTrack(), MaxFragmentDuration: 2 * time.Second, ForceFragment: true})
-		for i := range 101 {
+		for i := range 101 { // new fragments at 2 s and 4 s
 			require.NoError(t, putSynthetic(s, i, 1000, 10))
 		}
-		require.EqualValues(t, 1, s.Metrics().FragmentsPut)
+		require.EqualValues(t, 2, s.Metrics().FragmentsPut)
 	})
 }
 

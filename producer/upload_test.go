@@ -113,10 +113,11 @@ func TestUploadThroughCutConnections(t *testing.T) {
 	origin := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	s, err := p.NewStream(context.Background(), StreamDefinition{Name: "cut", Origin: origin})
 	require.NoError(t, err)
-	n := 3 * len(frames) // 30 fragments
-	for i := 0; i < n; i += 25 {
-		putH264(t, s, frames, i, i+25)
-		// Some pacing, so that cuts land on fragments in flight.
+	// One fragment at a time, with some pacing so that cuts land on
+	// fragments in flight, until the proxy has cut 20 connections.
+	n := 0
+	for ; n < 10*25 || proxy.cut.Load() < 20 && n < 400*25; n += 25 {
+		putH264(t, s, frames, n, n+25)
 		time.Sleep(20 * time.Millisecond)
 	}
 	closeStream(t, s)

@@ -11,117 +11,42 @@ import (
 	"time"
 
 	"github.com/openkvs/openkvs/internal/errkind"
-	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/playback"
+	"github.com/openkvs/openkvs/internal/playback/session"
 	"github.com/openkvs/openkvs/internal/store"
 )
-
-// window is the part of a session a media playlist shows.
-type window struct {
-	fs []store.Fragment
-	// seq is the media sequence number of fs[0]: how many of the session's
-	// fragments came before it.
-	seq int
-	// before is the fragment just before fs[0], if any, so the first
-	// discontinuity of the window is judged like the others.
-	before *store.Fragment
-	ended  bool
-}
-
-// window selects the session's fragments for a media playlist now.
-func (s *Service) window(ctx context.Context, ss *session) (window, error) {
-	q := store.FragmentQuery{Stream: ss.Stream, By: ss.By, AfterNumber: ss.After}
-	if ss.Mode == ModeLive {
-		// LIVE lists by arrival; producer timestamps only time the media.
-		q.By = store.ByServerTimestamp
-	} else {
-		q.Start = time.UnixMilli(ss.Start)
-		if ss.End != 0 {
-			q.End = time.UnixMilli(ss.End)
-		}
-	}
-	if ss.Mode == ModeOnDemand {
-		// The oldest MaxMediaPlaylistFragmentResults; allow for duplicates.
-		q.Limit = 2*ss.Max + 16
-	}
-	fs, err := s.src.Store().List(ctx, q)
-	if err != nil {
-		return window{}, fmt.Errorf("list fragments: %w", err)
-	}
-	if ss.By == store.ByProducerTimestamp {
-		fs = dedupe(fs)
-	}
-	w := window{}
-	switch ss.Mode {
-	case ModeOnDemand:
-		w.fs, w.ended = fs[:min(len(fs), ss.Max)], true
-		return w, nil
-	case ModeLiveReplay:
-		// Fragments appear in real time from the start: one is added once
-		// the session has run as long as the media before it.
-		elapsed := s.now().Sub(time.UnixMilli(ss.Created))
-		n := 0
-		for n < len(fs) && timestamp(fs[n], ss.By).Sub(timestamp(fs[0], ss.By)) <= elapsed {
-			n++
-		}
-		w.ended = ss.End != 0 && n == len(fs) && s.now().After(time.UnixMilli(ss.End))
-		fs = fs[:n]
-	}
-	start := max(0, len(fs)-ss.Max)
-	w.fs, w.seq = fs[start:], start
-	if start > 0 {
-		w.before = &fs[start-1]
-	}
-	return w, nil
-}
-
-// dedupe keeps, of fragments with the same producer timestamp, the one
-// with the largest fragment number (data-plane-api.md §5).
-func dedupe(fs []store.Fragment) []store.Fragment {
-	last := make(map[int64]int, len(fs))
-	for i, f := range fs {
-		last[f.ProducerTimestamp.UnixMilli()] = i
-	}
-	out := fs[:0]
-	for i, f := range fs {
-		if last[f.ProducerTimestamp.UnixMilli()] == i {
-			out = append(out, f)
-		}
-	}
-	return out
-}
 
 // MasterPlaylist writes the master playlist (GetHLSMasterPlaylist): one
 // variant with the video media playlist, and the audio track, if any, as a
 // rendition.
 func (s *Service) MasterPlaylist(ctx context.Context, token string, w io.Writer) error {
-	ss, err := s.open(token)
+	ss, err := s.m.Open(token)
 	if err != nil {
 		return err
 	}
-	win, err := s.window(ctx, ss)
+	win, err := s.m.Window(ctx, ss)
 	if err != nil {
 		return err
 	}
-	if len(win.fs) == 0 {
+	if len(win.FS) == 0 {
 		// LIVE_REPLAY before its first fragment is due: use the first.
 		fs, err := s.src.Store().List(ctx, store.FragmentQuery{Stream: ss.Stream, AfterNumber: ss.After, By: ss.By,
 			Start: time.UnixMilli(ss.Start), Limit: 1})
 		if err != nil || len(fs) == 0 {
 			return errkind.New(playback.ErrNotFound, "The session has no fragments.")
 		}
-		win.fs = fs
+		win.FS = fs
 	}
-	h, err := s.src.Header(ctx, win.fs[0])
+	h, err := s.src.Header(ctx, win.FS[0])
 	if err != nil {
 		return err
 	}
-	if err := h.Check(playback.APIHLS); err != nil {
+	if err := session.CheckTracks(h, playback.APIHLS, ss.TS); err != nil {
 		return err
 	}
 	var size int64
 	var dur time.Duration
-	for _, f := range win.fs {
+	for _, f := range win.FS {
 		size += f.Size
 		dur += f.Duration
 	}
@@ -155,24 +80,24 @@ const gapLimit = 50 * time.Millisecond
 // (GetHLSMediaPlaylist), RFC 8216 version 7 with an EXT-X-MAP per codec
 // configuration.
 func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w io.Writer) error {
-	ss, err := s.open(token)
+	ss, err := s.m.Open(token)
 	if err != nil {
 		return err
 	}
-	win, err := s.window(ctx, ss)
+	win, err := s.m.Window(ctx, ss)
 	if err != nil {
 		return err
 	}
 	var body bytes.Buffer
 	target := 1
 	var prevHeader *playback.Header
-	prev := win.before
+	prev := win.Before
 	discSeq := 0
 	if ss.Disc == DiscontinuityAlways {
-		discSeq = win.seq
+		discSeq = win.Seq
 	}
-	for i := range win.fs {
-		f := &win.fs[i]
+	for i := range win.FS {
+		f := &win.FS[i]
 		h, err := s.src.Header(ctx, *f)
 		if err != nil {
 			return err
@@ -187,7 +112,7 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 			disc = true
 		case DiscontinuityOnGap:
 			if prev != nil {
-				gap := timestamp(*f, ss.By).Sub(timestamp(*prev, ss.By).Add(prev.Duration))
+				gap := session.Timestamp(*f, ss.By).Sub(session.Timestamp(*prev, ss.By).Add(prev.Duration))
 				disc = gap > gapLimit || gap < -gapLimit
 			}
 		}
@@ -202,19 +127,19 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 			prevHeader = h
 		}
 		if ss.PDT {
-			fmt.Fprintf(&body, "#EXT-X-PROGRAM-DATE-TIME:%s\n", timestamp(*f, ss.By).UTC().Format("2006-01-02T15:04:05.000Z"))
+			fmt.Fprintf(&body, "#EXT-X-PROGRAM-DATE-TIME:%s\n", session.Timestamp(*f, ss.By).UTC().Format("2006-01-02T15:04:05.000Z"))
 		}
-		d := extinf(win.fs, i, ss.By)
+		d := session.Extinf(win.FS, i, ss.By)
 		target = max(target, int(math.Round(d.Seconds())))
 		fmt.Fprintf(&body, "#EXTINF:%s,\ngetMP4MediaFragment.mp4?FragmentNumber=%s&SessionToken=%s&TrackNumber=%d\n",
-			strconv.FormatFloat(float64(d.Milliseconds())/1000, 'f', -1, 64), formatNumber(f.Number), token, track)
+			strconv.FormatFloat(float64(d.Milliseconds())/1000, 'f', -1, 64), session.FormatNumber(f.Number), token, track)
 		prev = f
 	}
-	if win.ended {
+	if win.Ended {
 		body.WriteString("#EXT-X-ENDLIST\n")
 	}
 	var head strings.Builder
-	fmt.Fprintf(&head, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n", target, win.seq)
+	fmt.Fprintf(&head, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n", target, win.Seq)
 	if discSeq > 0 {
 		fmt.Fprintf(&head, "#EXT-X-DISCONTINUITY-SEQUENCE:%d\n", discSeq)
 	}
@@ -229,44 +154,15 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 	return err
 }
 
-// extinf is a segment's duration: as in KVS playlists, the gap to the next
-// fragment's timestamp, unless that gap is implausible for the fragment's
-// media (fragments ingested faster than real time have server timestamps
-// milliseconds apart); then, and for the last fragment, the media's length.
-func extinf(fs []store.Fragment, i int, by store.TimestampKind) time.Duration {
-	d := max(fs[i].Duration, time.Millisecond)
-	if i+1 < len(fs) {
-		if gap := timestamp(fs[i+1], by).Sub(timestamp(fs[i], by)); gap >= d/2 && gap <= 2*d {
-			return gap
-		}
-	}
-	return d
-}
-
 // InitFragment writes the init segment of a track (GetMP4InitFragment).
 // seq is the SequenceNumber of the EXT-X-MAP URI: the ID of the producer
 // header the segments after it were sent under.
 func (s *Service) InitFragment(ctx context.Context, token string, track int, seq uint64, w io.Writer) error {
-	ss, err := s.open(token)
+	ss, err := s.m.Open(token)
 	if err != nil {
 		return err
 	}
-	h, err := s.src.Header(ctx, store.Fragment{Stream: ss.Stream, HeaderID: seq})
-	if err != nil {
-		return errkind.New(playback.ErrNotFound, "The init fragment %d was not found.", seq)
-	}
-	if err := h.Check(playback.APIHLS); err != nil {
-		return err
-	}
-	if track < 1 || track > len(h.Tracks) {
-		return errkind.New(playback.ErrInvalidArgument, "TrackNumber %d is not a track of the stream.", track)
-	}
-	var b bytes.Buffer
-	if err := playback.InitSegment(&b, h, track-1); err != nil {
-		return err
-	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return s.m.InitFragment(ctx, ss, playback.APIHLS, track, seq, w)
 }
 
 // MediaFragment writes one fragment of one track as moof+mdat
@@ -274,57 +170,14 @@ func (s *Service) InitFragment(ctx context.Context, token string, track int, seq
 // the session's timestamp kind, so that with DiscontinuityMode NEVER
 // consecutive fragments continue one timeline.
 func (s *Service) MediaFragment(ctx context.Context, token string, track int, number uint64, w io.Writer) error {
-	ss, err := s.open(token)
+	ss, err := s.m.Open(token)
 	if err != nil {
 		return err
 	}
-	f, err := s.src.Store().Get(ctx, ss.Stream, number)
-	if err != nil || !s.inSession(ss, f) {
-		return errkind.New(playback.ErrNotFound, "Fragment %s is not part of the session.", formatNumber(number))
-	}
-	var frag playback.Fragment
-	if err := s.src.Read(ctx, f, &frag); err != nil {
+	f, err := s.m.Fragment(ctx, ss, number)
+	if err != nil {
 		return err
 	}
-	if err := frag.Header.Check(playback.APIHLS); err != nil {
-		return err
-	}
-	if track < 1 || track > len(frag.Header.Tracks) {
-		return errkind.New(playback.ErrInvalidArgument, "TrackNumber %d is not a track of the stream.", track)
-	}
-	t := &frag.Header.Tracks[track-1]
-	samples := frag.CMAFSamples(track-1, nil)
-	if len(samples) == 0 {
-		return errkind.New(playback.ErrNotFound, "Fragment %s has no frames of track %d.", formatNumber(number), track)
-	}
-	anchor := timestamp(f, ss.By).Sub(time.UnixMilli(ss.Origin)).Nanoseconds()
-	base := t.NsTo(anchor) + samples[0].DTS
-	if t.Codec == playback.CodecAAC {
-		// Snap to the AAC frame grid: timestamps have millisecond
-		// precision, frames are 1024 samples, and continuous audio must
-		// not overlap or gap by a few samples between segments.
-		base = int64(math.Round(float64(base)/playback.AACFrameSamples)) * playback.AACFrameSamples
-	}
-	var b bytes.Buffer
-	if err := playback.MediaSegment(&b, uint32(number%(1<<31))+1, uint64(max(base, 0)), samples); err != nil {
-		return err
-	}
-	_, err = w.Write(b.Bytes())
-	return err
+	at := session.Timestamp(f, ss.By).Sub(time.UnixMilli(ss.Origin))
+	return s.m.MediaFragment(ctx, ss, playback.APIHLS, f, track, at, nil, w)
 }
-
-// inSession reports whether a fragment belongs to the session's stream and
-// time range.
-func (s *Service) inSession(ss *session, f store.Fragment) bool {
-	if f.Stream != ss.Stream {
-		return false
-	}
-	if ss.Mode == ModeLive {
-		return f.Number > ss.After
-	}
-	ts := timestamp(f, ss.By).UnixMilli()
-	return ts >= ss.Start && (ss.End == 0 || ts <= ss.End)
-}
-
-// formatNumber formats a fragment number as every other API shows it.
-func formatNumber(n uint64) string { return media.FormatFragmentNumber(n) }

@@ -1,4 +1,4 @@
-package hls
+package session
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 func TestSessionToken(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	now := time.Unix(1_800_000_000, 0)
-	ss := &session{ID: "a", Stream: "arn:aws:kinesisvideo:us-east-1:0:stream/s/1", Mode: ModeOnDemand,
+	ss := &Session{ID: "a", API: "hls", Stream: "arn:aws:kinesisvideo:us-east-1:0:stream/s/1", Mode: ModeOnDemand,
 		By: store.ByProducerTimestamp, Start: 1, End: 2, Disc: DiscontinuityNever, Max: 5, Expires: now.Add(300 * time.Second).Unix()}
 	tok := sign(key, ss)
 	require.Regexp(t, `^[A-Za-z0-9_-]+~$`, tok, "URL-safe, KVS-shaped")
@@ -48,7 +48,7 @@ func TestSessionToken(t *testing.T) {
 
 func TestSessionLimit(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	s, err := New(Config{MaxSessionsPerStream: 2, Now: func() time.Time { return now }}, playback.NewSource(nil))
+	s, err := New(Config{MaxSessionsPerStream: 2, Now: func() time.Time { return now }}, "hls", playback.NewSource(nil))
 	require.NoError(t, err)
 	require.NoError(t, s.count("a", "1", now, now.Add(300*time.Second)))
 	require.NoError(t, s.count("a", "2", now, now.Add(600*time.Second)))
@@ -58,4 +58,20 @@ func TestSessionLimit(t *testing.T) {
 	later := now.Add(300 * time.Second)
 	require.NoError(t, s.count("a", "5", later, later.Add(300*time.Second)))
 	require.True(t, errors.Is(s.count("a", "6", later, later.Add(300*time.Second)), playback.ErrClientLimit))
+}
+
+// TestTokenProtocol checks that a token opens only its own protocol's
+// resources.
+func TestTokenProtocol(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	cfg := Config{Key: []byte("k"), Now: func() time.Time { return now }}
+	h, err := New(cfg, "hls", playback.NewSource(nil))
+	require.NoError(t, err)
+	d, err := New(cfg, "dash", playback.NewSource(nil))
+	require.NoError(t, err)
+	tok := sign(cfg.Key, &Session{API: "hls", Expires: now.Add(time.Minute).Unix()})
+	_, err = h.Open(tok)
+	require.NoError(t, err)
+	_, err = d.Open(tok)
+	require.True(t, errors.Is(err, playback.ErrNotAuthorized), "%v", err)
 }

@@ -7,12 +7,10 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/openkvs/openkvs/internal/errkind"
 	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/playback/hls"
-	"github.com/openkvs/openkvs/internal/store"
 )
 
 // getHLSStreamingSessionURL answers GetHLSStreamingSessionURL. The URL
@@ -21,46 +19,21 @@ import (
 func (h *Handler) getHLSStreamingSessionURL(w http.ResponseWriter, r *http.Request, req *request) error {
 	in, err := decode[struct {
 		streamRef
-		PlaybackMode        *string `json:"PlaybackMode"`
-		HLSFragmentSelector *struct {
-			FragmentSelectorType *string `json:"FragmentSelectorType"`
-			TimestampRange       *struct {
-				StartTimestamp *float64 `json:"StartTimestamp"`
-				EndTimestamp   *float64 `json:"EndTimestamp"`
-			} `json:"TimestampRange"`
-		} `json:"HLSFragmentSelector"`
-		ContainerFormat                 *string `json:"ContainerFormat"`
-		DiscontinuityMode               *string `json:"DiscontinuityMode"`
-		DisplayFragmentTimestamp        *string `json:"DisplayFragmentTimestamp"`
-		Expires                         *int64  `json:"Expires"`
-		MaxMediaPlaylistFragmentResults *int64  `json:"MaxMediaPlaylistFragmentResults"`
+		PlaybackMode                    *string           `json:"PlaybackMode"`
+		HLSFragmentSelector             *fragmentSelector `json:"HLSFragmentSelector"`
+		ContainerFormat                 *string           `json:"ContainerFormat"`
+		DiscontinuityMode               *string           `json:"DiscontinuityMode"`
+		DisplayFragmentTimestamp        *string           `json:"DisplayFragmentTimestamp"`
+		Expires                         *int64            `json:"Expires"`
+		MaxMediaPlaylistFragmentResults *int64            `json:"MaxMediaPlaylistFragmentResults"`
 	}](req)
 	if err != nil {
 		return err
 	}
-	hr := hls.Request{Mode: hls.ModeLive, By: store.ByServerTimestamp}
-	if in.PlaybackMode != nil {
-		switch *in.PlaybackMode {
-		case hls.ModeLive, hls.ModeLiveReplay, hls.ModeOnDemand:
-			hr.Mode = *in.PlaybackMode
-		default:
-			return invalid("PlaybackMode must be LIVE, LIVE_REPLAY or ON_DEMAND, not %q.", *in.PlaybackMode)
-		}
-	}
-	if sel := in.HLSFragmentSelector; sel != nil {
-		if sel.FragmentSelectorType != nil {
-			if hr.By, err = timestampKind(sel.FragmentSelectorType, "HLSFragmentSelector.FragmentSelectorType"); err != nil {
-				return err
-			}
-		}
-		if tr := sel.TimestampRange; tr != nil {
-			if tr.StartTimestamp != nil {
-				hr.Start = epochTime(*tr.StartTimestamp)
-			}
-			if tr.EndTimestamp != nil {
-				hr.End = epochTime(*tr.EndTimestamp)
-			}
-		}
+	hr, err := sessionRequest(sessionArgs{mode: in.PlaybackMode, sel: in.HLSFragmentSelector, selName: "HLSFragmentSelector",
+		displayTime: in.DisplayFragmentTimestamp, expires: in.Expires, max: in.MaxMediaPlaylistFragmentResults, maxName: "MaxMediaPlaylistFragmentResults"})
+	if err != nil {
+		return err
 	}
 	if in.ContainerFormat != nil {
 		switch *in.ContainerFormat {
@@ -79,24 +52,6 @@ func (h *Handler) getHLSStreamingSessionURL(w http.ResponseWriter, r *http.Reque
 			return invalid("DiscontinuityMode must be ALWAYS, NEVER or ON_DISCONTINUITY, not %q.", *v)
 		}
 	}
-	if v := in.DisplayFragmentTimestamp; v != nil {
-		if *v != "ALWAYS" && *v != "NEVER" {
-			return invalid("DisplayFragmentTimestamp must be ALWAYS or NEVER, not %q.", *v)
-		}
-		hr.DisplayTime = *v == "ALWAYS"
-	}
-	if v := in.Expires; v != nil {
-		if *v < 300 || *v > 43200 {
-			return invalid("Expires must be between 300 and 43200 seconds, not %d.", *v)
-		}
-		hr.Expires = time.Duration(*v) * time.Second
-	}
-	if v := in.MaxMediaPlaylistFragmentResults; v != nil {
-		if *v < 1 || *v > 5000 {
-			return invalid("MaxMediaPlaylistFragmentResults must be between 1 and 5000, not %d.", *v)
-		}
-		hr.MaxResults = int(*v)
-	}
 	st, err := h.ctl.DataStream(r.Context(), in.ref())
 	if err != nil {
 		return err
@@ -106,13 +61,9 @@ func (h *Handler) getHLSStreamingSessionURL(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	return writeJSON(w, struct {
 		HLSStreamingSessionURL string `json:"HLSStreamingSessionURL"`
-	}{scheme + "://" + r.Host + "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=" + token})
+	}{baseURL(r) + "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=" + token})
 }
 
 // hlsResource serves one session resource. The session token in the query
@@ -196,16 +147,23 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	return nil
 }
 
-// withPlayback makes the playback GET paths public when HLS is configured.
+// withPlayback makes the playback GET paths public when HLS or DASH is
+// configured.
 func (h *Handler) withPlayback(m map[string]route) map[string]route {
-	if h.hls == nil {
-		return m
+	public := func(routes map[string]func(http.ResponseWriter, *http.Request) error) {
+		for path, serve := range routes {
+			rt := m[path]
+			rt.public = serve
+			m[path] = rt
+		}
 	}
-	m["/getHLSStreamingSessionURL"] = h.playbackRoute("GetHLSStreamingSessionURL", true, h.getHLSStreamingSessionURL)
-	for path, serve := range h.hlsRoutes() {
-		rt := m[path]
-		rt.public = serve
-		m[path] = rt
+	if h.hls != nil {
+		m["/getHLSStreamingSessionURL"] = h.playbackRoute("GetHLSStreamingSessionURL", true, h.getHLSStreamingSessionURL)
+		public(h.hlsRoutes())
+	}
+	if h.dash != nil {
+		m["/getDASHStreamingSessionURL"] = h.playbackRoute("GetDASHStreamingSessionURL", true, h.getDASHStreamingSessionURL)
+		public(h.dashRoutes())
 	}
 	return m
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/openkvs/openkvs/internal/ingest"
 	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/playback/clip"
+	"github.com/openkvs/openkvs/internal/playback/dash"
 	"github.com/openkvs/openkvs/internal/playback/hls"
 )
 
@@ -40,6 +41,8 @@ type Deps struct {
 	Clip *clip.Service
 	// HLS serves HLS sessions; nil leaves them unimplemented.
 	HLS *hls.Service
+	// DASH serves DASH sessions; nil leaves them unimplemented.
+	DASH *dash.Service
 	// Log may be nil.
 	Log *slog.Logger
 }
@@ -53,6 +56,7 @@ type Handler struct {
 	media  *media.Service
 	clip   *clip.Service
 	hls    *hls.Service
+	dash   *dash.Service
 	log    *slog.Logger
 	routes map[string]route
 }
@@ -65,7 +69,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, media: deps.Media, clip: deps.Clip, hls: deps.HLS, log: deps.Log}
+	h := &Handler{cfg: cfg, verify: deps.Verifier, ctl: deps.Control, ingest: deps.Ingest, media: deps.Media, clip: deps.Clip, hls: deps.HLS, dash: deps.DASH, log: deps.Log}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/playback"
 	"github.com/openkvs/openkvs/internal/playback/clip"
+	"github.com/openkvs/openkvs/internal/playback/dash"
 	"github.com/openkvs/openkvs/internal/playback/hls"
 	"github.com/openkvs/openkvs/internal/store/local"
 )
@@ -134,8 +135,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return nil, err
 	}
+	dashSessions, err := dash.New(dash.Config{}, playbackSrc)
+	if err != nil {
+		return nil, err
+	}
 	handler, err := api.New(api.Config{MaxBodyBytes: cfg.MaxRequestBody},
-		api.Deps{Verifier: verifier, Control: s.control, Ingest: ingester, Media: reader, Clip: clips, HLS: sessions, Log: log})
+		api.Deps{Verifier: verifier, Control: s.control, Ingest: ingester, Media: reader, Clip: clips, HLS: sessions, DASH: dashSessions, Log: log})
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/openkvs/openkvs/producer"
 )
 
 // maxFragmentDuration is the longest fragment KVS accepts (and a SimpleBlock
@@ -62,18 +66,20 @@ func newBenchIngestCmd(g *globalOptions, stdout, stderr io.Writer) *cobra.Comman
 	o := defaultBenchIngestOptions()
 	cmd := &cobra.Command{
 		Use:   "ingest",
-		Short: "Drive PutMedia on N streams and report ack latencies and throughput",
-		Long: `Create N streams, open one PutMedia connection per stream and send H.264 video
-the way the KVS producer SDK does (one unknown-size Cluster per fragment, then an
-AWS_KINESISVIDEO_END_OF_FRAGMENT tag), then report throughput, lost and duplicated
-fragments and the latency of the BUFFERING (from the fragment's first octet),
-RECEIVED and PERSISTED (from its last octet) acks.
+		Short: "Upload to N streams with the producer library and report ack latencies and throughput",
+		Long: `Create N streams and upload H.264 video to each with the producer library (one
+Producer, one Stream and PutMedia connection per stream, one Cluster per fragment
+ended by an AWS_KINESISVIDEO_END_OF_FRAGMENT tag), then report throughput, lost
+and duplicated fragments and the latency of the BUFFERING (from the fragment's
+first octet on the wire), RECEIVED and PERSISTED (from its last octet) acks, and
+of PERSISTED from the PutFrame call of the fragment's last frame.
 
 Video comes from ffmpeg's test pattern (ffmpeg must be on PATH) or from --source.
 Frames are padded with filler NAL units (or cut) to hit --bitrate exactly. By
-default frames are sent in real time and the streams start spread over one
-fragment duration, as independent cameras would; --unthrottled sends as fast as
-the connection takes it. MB are 10^6 octets, Mbit 10^6 bits.
+default frames are put in real time and the streams start spread over one
+fragment duration, as independent cameras would; --unthrottled puts them as fast
+as the connection takes them. MB are 10^6 octets, Mbit 10^6 bits. When the
+endpoint is a server on this machine (Linux), its CPU time is reported too.
 
 Before the run, --baselines measures raw loopback TCP throughput and fsync'd
 disk writes (in $TMPDIR) on this machine.`,
@@ -94,7 +100,7 @@ disk writes (in $TMPDIR) on this machine.`,
 // addFlags defines the command's flags, bound to o.
 func (o *benchIngestOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.IntVar(&o.streams, "streams", o.streams, "number of streams, each with its own PutMedia connection")
+	f.IntVar(&o.streams, "streams", o.streams, "number of streams, each a producer stream with its own PutMedia connection")
 	f.Var(&o.bitrate, "bitrate", "video bitrate per stream (e.g. 2Mbps, 500kbps)")
 	f.Var(&o.fragment, "fragment", "fragment duration: one key frame and one Cluster per fragment")
 	f.Var(&o.duration, "duration", "media duration each stream sends")
@@ -222,12 +228,28 @@ func runBenchIngest(ctx context.Context, g *globalOptions, o *benchIngestOptions
 	if o.unthrottled {
 		mode = "unthrottled"
 	}
-	say.printf("opening %d PutMedia connection(s) to %s", len(names), dataEndpoint)
-	res, err := runIngest(ctx, rq, dataEndpoint, names, plan, src, o, say, mode)
+	streams := make([]*streamRun, len(names))
+	tap := &tapTransport{base: benchTransport(g.noVerifySSL), streams: map[string]*streamRun{}}
+	for i, name := range names {
+		streams[i] = newStreamRun(name)
+		tap.streams[name] = streams[i]
+	}
+	defer tap.CloseIdleConnections()
+	p, err := producer.New(settings.Config, producer.Options{
+		Endpoint:   settings.Endpoint,
+		HTTPClient: &http.Client{Transport: tap},
+		Logger:     slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	})
 	if err != nil {
 		return err
 	}
-	rep := buildReport(o, settings.Endpoint, dataEndpoint, src, plan, res, base)
+	server := findServer(settings.Endpoint)
+	say.printf("opening %d producer stream(s) to %s", len(names), dataEndpoint)
+	res, err := runIngest(ctx, p, streams, src, plan, o, say, mode, server)
+	if err != nil {
+		return settings.explain(err, "", settings.Endpoint)
+	}
+	rep := buildReport(o, settings.Endpoint, dataEndpoint, src, plan, res, base, server)
 	if o.json {
 		err = rep.writeJSON(stdout)
 	} else {
@@ -265,6 +287,17 @@ func (o *benchIngestOptions) prepareMedia(ctx context.Context, say progress) (*m
 		return nil, nil, err
 	}
 	return plan, src, nil
+}
+
+// benchTransport is kvsctl's HTTP/1.1 transport tuned for many long
+// PutMedia uploads: one connection per request (a PutMedia connection is
+// never reused) and larger buffers than the control plane needs.
+func benchTransport(insecure bool) *http.Transport {
+	tr := newTransport(insecure)
+	tr.DisableKeepAlives = true
+	tr.WriteBufferSize = 64 << 10
+	tr.ReadBufferSize = 16 << 10
+	return tr
 }
 
 // createStreams creates the streams (ResourceInUseException is fine, but an

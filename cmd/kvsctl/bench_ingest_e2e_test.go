@@ -85,6 +85,20 @@ func TestBenchIngestE2E(t *testing.T) {
 		require.GreaterOrEqual(t, l.Max, l.P99, name)
 	}
 	require.GreaterOrEqual(t, rep.Latency.Persisted.P50, rep.Latency.Received.P50)
+	// From the PutFrame call of a fragment's last frame: the library ends a
+	// fragment when the next one's first frame is put (one frame, 40 ms,
+	// later) or at Close, so the figure is at least the one from the last
+	// octet, and for most fragments at least one frame interval.
+	fi := rep.Latency.FrameInPersisted
+	require.Equal(t, f.Sent, fi.Count)
+	require.GreaterOrEqual(t, fi.P50, rep.Latency.Persisted.P50)
+	require.GreaterOrEqual(t, fi.Max, rep.Latency.Persisted.Max)
+	require.GreaterOrEqual(t, fi.P50, 40.0)
+	require.Equal(t, 3, f.Connections, "one PutMedia connection per stream")
+	require.Zero(t, f.ConnectionErrors)
+	require.Zero(t, f.Resent)
+	require.Zero(t, f.DroppedFrames)
+	require.Nil(t, rep.ServerCPU, "kvsd runs in the test process")
 
 	// 3 streams x 3 s x 2 Mbit/s of frames, plus the Matroska overhead.
 	require.Greater(t, rep.BytesSent, int64(3*3*2_000_000/8))
@@ -107,7 +121,8 @@ func TestBenchIngestE2E(t *testing.T) {
 	err = run(t.Context(), []string{"bench", "ingest", "--endpoint-url", srv.URL, "--streams", "2", "--duration", "1s",
 		"--baselines=false"}, &out, &errOut)
 	require.NoError(t, err, errOut.String())
-	for _, want := range []string{"fragments", "sent 2, persisted 2, errored 0, lost 0, duplicated 0", "PERSISTED from last octet"} {
+	for _, want := range []string{"fragments", "sent 2, persisted 2, errored 0, lost 0, duplicated 0", "PERSISTED from last octet",
+		"PERSISTED from last PutFrame", "server CPU"} {
 		require.Contains(t, out.String(), want)
 	}
 }
@@ -136,6 +151,8 @@ func TestBenchIngestUnthrottledSource(t *testing.T) {
 	require.Equal(t, 320, rep.Media.Width)
 	require.Contains(t, rep.Media.Source, "in.mkv")
 	require.Less(t, rep.SendS, 4.0, "unthrottled is faster than real time")
+	require.Equal(t, 8, rep.Latency.FrameInPersisted.Count)
+	require.Zero(t, rep.Fragments.DroppedFrames)
 	require.NotNil(t, rep.Baselines.RatioToTCP)
 	require.Positive(t, *rep.Baselines.RatioToTCP)
 }

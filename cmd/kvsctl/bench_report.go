@@ -34,7 +34,8 @@ type benchReport struct {
 	} `json:"media"`
 
 	// SendS runs from the first to the last body octet of the run,
-	// ElapsedS from the start to the last ack.
+	// ElapsedS from the start to the last ack. BytesSent counts the
+	// PutMedia body octets that went out, resent ones included.
 	SendS          float64 `json:"send_s"`
 	ElapsedS       float64 `json:"elapsed_s"`
 	BytesSent      int64   `json:"bytes_sent"`
@@ -42,21 +43,29 @@ type benchReport struct {
 	ThroughputMbit float64 `json:"throughput_mbit_per_s"`
 
 	Fragments struct {
-		Sent       int `json:"sent"`
-		Incomplete int `json:"incomplete"` // started, not finished (interrupt or error)
+		// Sent are the fragments the library made (StreamMetrics.FragmentsPut).
+		Sent int `json:"sent"`
+		// Incomplete were made but never went out completely.
+		Incomplete int `json:"incomplete"`
 		Buffering  int `json:"buffering"`
 		Received   int `json:"received"`
 		Persisted  int `json:"persisted"`
 		Errored    int `json:"errored"`
-		// Lost were sent completely but never PERSISTED.
+		// Lost were made but never PERSISTED.
 		Lost int `json:"lost"`
 		// Duplicated fragments were PERSISTED more than once or share their
 		// FragmentNumber with another fragment.
-		Duplicated      int `json:"duplicated"`
-		NumberMismatch  int `json:"number_mismatch"`
-		UnmatchedAcks   int `json:"unmatched_acks"`
-		IdleAcks        int `json:"idle_acks"`
-		NegativeLatency int `json:"negative_latencies_clamped"`
+		Duplicated     int `json:"duplicated"`
+		NumberMismatch int `json:"number_mismatch"`
+		UnmatchedAcks  int `json:"unmatched_acks"`
+		// Resent fragments went out again on a new connection
+		// (StreamMetrics.Retransmissions); DroppedFrames were refused by
+		// PutFrame.
+		Resent           int `json:"resent"`
+		DroppedFrames    int `json:"dropped_frames"`
+		Connections      int `json:"connections"`
+		ConnectionErrors int `json:"connection_errors"`
+		NegativeLatency  int `json:"negative_latencies_clamped"`
 	} `json:"fragments"`
 	AckErrors     map[string]int `json:"ack_errors,omitempty"`
 	SessionErrors []string       `json:"session_errors,omitempty"`
@@ -65,6 +74,9 @@ type benchReport struct {
 		Buffering latencySummary `json:"buffering_from_first_byte"`
 		Received  latencySummary `json:"received_from_last_byte"`
 		Persisted latencySummary `json:"persisted_from_last_byte"`
+		// FrameInPersisted runs from the PutFrame call of a fragment's
+		// last frame to its PERSISTED ack: what an application sees.
+		FrameInPersisted latencySummary `json:"persisted_from_last_frame_in"`
 	} `json:"latency_ms"`
 
 	ClientCPU struct {
@@ -72,13 +84,26 @@ type benchReport struct {
 		SystemS float64 `json:"system_s"`
 		Cores   float64 `json:"cores"`
 	} `json:"client_cpu"`
+	// ServerCPU is the endpoint's process, when it runs on this machine
+	// and could be found.
+	ServerCPU *serverCPUReport `json:"server_cpu,omitempty"`
 
 	Baselines   *baselineReport `json:"baselines,omitempty"`
 	Interrupted bool            `json:"interrupted,omitempty"`
 }
 
 // buildReport computes the report from what the streams recorded.
-func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *mediaSource, plan *mediaPlan, res *ingestResult, base *baselineReport) *benchReport {
+// serverCPUReport is the CPU time of the server process over the run.
+type serverCPUReport struct {
+	PID     int     `json:"pid"`
+	Name    string  `json:"name"`
+	UserS   float64 `json:"user_s"`
+	SystemS float64 `json:"system_s"`
+	Cores   float64 `json:"cores"`
+}
+
+func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *mediaSource, plan *mediaPlan, res *ingestResult,
+	base *baselineReport, server serverProcess) *benchReport {
 	r := &benchReport{
 		Streams: o.streams, DurationS: time.Duration(o.duration).Seconds(), FragmentS: time.Duration(o.fragment).Seconds(),
 		FPS: o.fps, BitrateBps: int64(o.bitrate), Unthrottled: o.unthrottled,
@@ -90,7 +115,7 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 	var (
 		firstWrite, lastWrite time.Time
 		buffering, received   []time.Duration
-		persisted             []time.Duration
+		persisted, frameIn    []time.Duration
 		numbers               = map[string]int{}
 		ackErrors             = map[string]int{}
 		fc                    = &r.Fragments
@@ -108,30 +133,39 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 		*into = append(*into, d)
 	}
 	for _, s := range res.streams {
-		if s.conn != nil {
-			r.BytesSent += s.conn.written.Load()
-		}
+		r.BytesSent += s.bytes
 		if !s.firstWrite.IsZero() && (firstWrite.IsZero() || s.firstWrite.Before(firstWrite)) {
 			firstWrite = s.firstWrite
 		}
 		if s.lastWrite.After(lastWrite) {
 			lastWrite = s.lastWrite
 		}
-		for _, err := range []error{s.sendErr, s.respErr} {
-			if err != nil && len(r.SessionErrors) < maxReportedErrors && !slices.Contains(r.SessionErrors, err.Error()) {
-				r.SessionErrors = append(r.SessionErrors, err.Error())
+		errs := slices.Clone(s.errs)
+		if s.sendErr != nil {
+			errs = append(errs, s.sendErr.Error())
+		}
+		if s.closeErr != nil {
+			errs = append(errs, closeError(s, time.Duration(o.ackTimeout)))
+		}
+		for _, e := range errs {
+			if len(r.SessionErrors) < maxReportedErrors && !slices.Contains(r.SessionErrors, e) {
+				r.SessionErrors = append(r.SessionErrors, e)
 			}
 		}
+		m := s.metrics
+		fc.Sent += int(m.FragmentsPut)
+		fc.Resent += int(m.Retransmissions)
+		fc.Connections += int(m.Connections)
+		fc.ConnectionErrors += int(m.ConnectionErrors)
+		fc.DroppedFrames += s.droppedFr
 		fc.UnmatchedAcks += s.unmatched
-		fc.IdleAcks += s.ackCounts[ackIdle]
 		for k, v := range s.errorAcks {
 			ackErrors[k] += v
 		}
+		persistedHere := 0
 		for _, f := range s.frags {
 			sent := !f.lastByte.IsZero()
-			if sent {
-				fc.Sent++
-			} else {
+			if !sent {
 				fc.Incomplete++
 			}
 			if !f.buffering.IsZero() {
@@ -142,15 +176,13 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 			}
 			if f.persistedCount > 0 {
 				fc.Persisted++
+				persistedHere++
 			}
 			if f.persistedCount > 1 {
 				fc.Duplicated++
 			}
 			if f.errored {
 				fc.Errored++
-			}
-			if sent && f.persistedCount == 0 {
-				fc.Lost++
 			}
 			if f.numberChanged {
 				fc.NumberMismatch++
@@ -166,7 +198,10 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 				latency(f.lastByte, f.received, &received)
 				latency(f.lastByte, f.persisted, &persisted)
 			}
+			latency(f.lastFrameIn, f.persisted, &frameIn)
 		}
+		// A fragment the library made and no PERSISTED ack covered.
+		fc.Lost += max(int(m.FragmentsPut)-persistedHere, 0)
 	}
 	if len(ackErrors) > 0 {
 		r.AckErrors = ackErrors
@@ -174,6 +209,7 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 	r.Latency.Buffering = summarize(buffering)
 	r.Latency.Received = summarize(received)
 	r.Latency.Persisted = summarize(persisted)
+	r.Latency.FrameInPersisted = summarize(frameIn)
 
 	if !firstWrite.IsZero() && lastWrite.After(firstWrite) {
 		r.SendS = round3(lastWrite.Sub(firstWrite).Seconds())
@@ -187,6 +223,13 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 		r.ClientCPU.SystemS = round3(res.cpu.System.Seconds())
 		if elapsed > 0 {
 			r.ClientCPU.Cores = round3((res.cpu.User + res.cpu.System).Seconds() / elapsed.Seconds())
+		}
+	}
+	if res.serverCPU.Valid && elapsed > 0 {
+		r.ServerCPU = &serverCPUReport{
+			PID: server.pid, Name: server.name,
+			UserS: round3(res.serverCPU.User.Seconds()), SystemS: round3(res.serverCPU.System.Seconds()),
+			Cores: round3((res.serverCPU.User + res.serverCPU.System).Seconds() / elapsed.Seconds()),
 		}
 	}
 	if base != nil && o.unthrottled && base.TCPMBps > 0 {
@@ -234,7 +277,14 @@ func (r *benchReport) writeText(out io.Writer) error {
 	if f.NumberMismatch > 0 {
 		fmt.Fprintf(w, ", fragment number changed %d", f.NumberMismatch)
 	}
+	if f.Resent > 0 {
+		fmt.Fprintf(w, ", resent %d", f.Resent)
+	}
+	if f.DroppedFrames > 0 {
+		fmt.Fprintf(w, ", frames refused %d", f.DroppedFrames)
+	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "connections	%d PutMedia connection(s), %d failed\n", f.Connections, f.ConnectionErrors)
 	if len(r.AckErrors) > 0 {
 		keys := make([]string, 0, len(r.AckErrors))
 		for k := range r.AckErrors {
@@ -251,17 +301,23 @@ func (r *benchReport) writeText(out io.Writer) error {
 		fmt.Fprintf(w, "session error\t%s\n", e)
 	}
 	fmt.Fprintf(w, "client CPU\tuser %.2f s + sys %.2f s = %.2f cores over %.2f s\n", r.ClientCPU.UserS, r.ClientCPU.SystemS, r.ClientCPU.Cores, r.ElapsedS)
+	if c := r.ServerCPU; c != nil {
+		fmt.Fprintf(w, "server CPU\t%s (pid %d): user %.2f s + sys %.2f s = %.2f cores\n", c.Name, c.PID, c.UserS, c.SystemS, c.Cores)
+	} else {
+		fmt.Fprintf(w, "server CPU\tnot measured (the endpoint is not a process of this machine that kvsctl can read)\n")
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-28s %7s %10s %10s %10s %10s\n", "ack latency (ms)", "count", "p50", "p99", "max", "mean")
+	fmt.Fprintf(out, "%-30s %7s %10s %10s %10s %10s\n", "ack latency (ms)", "count", "p50", "p99", "max", "mean")
 	row := func(name string, s latencySummary) {
-		fmt.Fprintf(out, "%-28s %7d %10.3f %10.3f %10.3f %10.3f\n", name, s.Count, s.P50, s.P99, s.Max, s.Mean)
+		fmt.Fprintf(out, "%-30s %7d %10.3f %10.3f %10.3f %10.3f\n", name, s.Count, s.P50, s.P99, s.Max, s.Mean)
 	}
 	row("BUFFERING from first octet", r.Latency.Buffering)
 	row("RECEIVED from last octet", r.Latency.Received)
 	row("PERSISTED from last octet", r.Latency.Persisted)
+	row("PERSISTED from last PutFrame", r.Latency.FrameInPersisted)
 
 	if b := r.Baselines; b != nil {
 		fmt.Fprintln(out)

@@ -1,26 +1,41 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
+	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"sync"
 	"time"
 
-	"github.com/openkvs/openkvs/mkv"
+	"github.com/openkvs/openkvs/producer"
 )
 
 // interruptedAckWait bounds the wait for acks after an interrupt.
 const interruptedAckWait = 3 * time.Second
 
-// fragmentRecord is what a stream knows about one fragment it sent.
+// Unthrottled back-pressure. PutFrame never blocks on the network and the
+// library drops the oldest fragments when its content store is over its
+// bounds, so a sender that outruns the connection must wait by itself, or
+// the run would measure drops instead of throughput.
+const (
+	minSendWindow   = 8 << 20           // buffered octets a stream may have outstanding
+	benchBufferTime = 120 * time.Second // StreamDefinition.BufferDuration
+	ackPoll         = 20 * time.Millisecond
+)
+
+// fragmentRecord is what a stream knows about one fragment it made.
 type fragmentRecord struct {
-	timecode  int64 // Cluster Timecode, epoch ms: the acks' FragmentTimecode
-	firstByte time.Time
-	lastByte  time.Time // zero until the END_OF_FRAGMENT tag was written
-	number    string    // FragmentNumber of the first ack that had one
+	timecode int64 // cluster timecode, epoch ms: the acks' FragmentTimecode
+	// lastFrameIn is taken just before PutFrame of the fragment's last
+	// frame; zero until then.
+	lastFrameIn time.Time
+	// firstByte is when the fragment's first octet went out (its first
+	// send), lastByte when its last octet went out (its latest complete
+	// send); both come from the body tap.
+	firstByte, lastByte time.Time
+	sends               int
+	number              string // FragmentNumber of the first ack that had one
 
 	buffering, received, persisted time.Time // first ack of each type
 	persistedCount                 int
@@ -28,55 +43,89 @@ type fragmentRecord struct {
 	errored                        bool
 }
 
-// streamRun is one stream of the benchmark: its PutMedia connection, the
-// fragments it sent and the acks it got.
+// streamRun is one stream of the benchmark: its producer.Stream, the
+// fragments it made and the acks it got.
 type streamRun struct {
-	name string
-	conn *putMediaConn
-	body io.Writer // conn, or a buffer in tests
-
-	buf bytes.Buffer
-	w   *mkv.Writer
+	name   string
+	stream *producer.Stream
+	// acked is signalled (without blocking) on every PERSISTED or ERROR
+	// ack: buffered octets may have been released.
+	acked chan struct{}
 
 	mu         sync.Mutex
 	frags      []*fragmentRecord
 	byTimecode map[int64]*fragmentRecord
-	unmatched  int // acks for no fragment this stream sent
-	ackCounts  map[string]int
+	unmatched  int // acks for no fragment this stream made
+	ackCounts  map[producer.AckEvent]int
 	errorAcks  map[string]int // "<ErrorId> <ErrorCode>" -> count
+	errs       []string       // distinct errors the library reported
+	droppedFr  int            // frames refused by PutFrame
+	// From the body tap.
+	firstWrite, lastWrite time.Time
+	bytes                 int64
 
 	// Set by the sending goroutine; read after it is joined.
-	firstWrite, lastWrite time.Time
-	sendErr               error
-	respErr               error
+	sendErr  error
+	closeErr error
+	metrics  producer.StreamMetrics
 }
 
 func newStreamRun(name string) *streamRun {
-	s := &streamRun{name: name, byTimecode: map[int64]*fragmentRecord{}, ackCounts: map[string]int{}, errorAcks: map[string]int{}}
-	s.w = mkv.NewWriter(&s.buf)
-	return s
+	return &streamRun{
+		name: name, acked: make(chan struct{}, 1), byTimecode: map[int64]*fragmentRecord{},
+		ackCounts: map[producer.AckEvent]int{}, errorAcks: map[string]int{},
+	}
 }
 
-// onAck records an ack; it runs on the connection's goroutine.
-func (s *streamRun) onAck(a ack, at time.Time) {
+// callbacks are the stream's callbacks; they record acks and errors.
+func (s *streamRun) callbacks() producer.Callbacks {
+	return producer.Callbacks{
+		FragmentAck: s.onAck,
+		Error:       func(err error) { s.noteError(err) },
+		FragmentDropped: func(fi producer.FragmentInfo, err error) {
+			s.noteError(fmt.Errorf("fragment %d dropped: %w", fi.Timecode, err))
+		},
+		FrameDropped: func(_ uint64, pts time.Duration, err error) {
+			s.mu.Lock()
+			s.droppedFr++
+			s.mu.Unlock()
+			s.noteError(fmt.Errorf("frame at %s refused: %w", pts, err))
+		},
+	}
+}
+
+// noteError keeps the first few distinct error texts.
+func (s *streamRun) noteError(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ackCounts[a.EventType]++
-	if a.EventType == ackIdle {
-		return
+	if msg := err.Error(); len(s.errs) < maxReportedErrors && !slices.Contains(s.errs, msg) {
+		s.errs = append(s.errs, msg)
 	}
-	if a.EventType == ackError {
+}
+
+// onAck records an ack. The library calls it on the stream's callback
+// goroutine, shortly after the ack line was read.
+func (s *streamRun) onAck(a producer.Ack) {
+	at := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ackCounts[a.Event]++
+	if a.Event == producer.EventPersisted || a.Event == producer.EventError {
+		select {
+		case s.acked <- struct{}{}:
+		default:
+		}
+	}
+	if a.Event == producer.EventError {
 		s.errorAcks[fmt.Sprintf("%d %s", a.ErrorID, a.ErrorCode)]++
 	}
-	if a.FragmentTimecode == nil {
-		if a.EventType != ackError {
+	// Ack.FragmentTimecode is 0 when the ack had none (an ERROR about the
+	// whole session); no fragment of a run has timecode 0.
+	f := s.byTimecode[a.FragmentTimecode]
+	if f == nil {
+		if a.Event != producer.EventError || a.FragmentTimecode != 0 {
 			s.unmatched++
 		}
-		return
-	}
-	f := s.byTimecode[*a.FragmentTimecode]
-	if f == nil {
-		s.unmatched++
 		return
 	}
 	if a.FragmentNumber != "" {
@@ -86,68 +135,100 @@ func (s *streamRun) onAck(a ack, at time.Time) {
 			f.numberChanged = true
 		}
 	}
-	switch a.EventType {
-	case ackBuffering:
+	switch a.Event {
+	case producer.EventBuffering:
 		if f.buffering.IsZero() {
 			f.buffering = at
 		}
-	case ackReceived:
+	case producer.EventReceived:
 		if f.received.IsZero() {
 			f.received = at
 		}
-	case ackPersisted:
+	case producer.EventPersisted:
 		f.persistedCount++
 		if f.persisted.IsZero() {
 			f.persisted = at
 		}
-	case ackError:
+	case producer.EventError:
 		f.errored = true
 	}
 }
 
-// writeHeader sends the EBML header, the unknown-size Segment, Info and
-// Tracks, as the producer SDK starts its body.
-func (s *streamRun) writeHeader(src *mediaSource) error {
-	uid := make([]byte, 16)
-	_, _ = rand.Read(uid)
-	w := s.w
-	_ = w.WriteEBMLHeader(mkv.EBMLHeader{DocType: "matroska", DocTypeVersion: 2, DocTypeReadVersion: 2})
-	_ = w.StartSegment(true)
-	_ = w.WriteInfo(mkv.Info{SegmentUUID: uid, TimestampScale: 1_000_000, Title: "kvsctl bench ingest", MuxingApp: "kvsctl", WritingApp: "kvsctl"})
-	err := w.WriteTracks(mkv.Tracks{Entries: []mkv.TrackEntry{{
-		Number: 1, UID: 1, Type: mkv.TrackTypeVideo, Name: "kvs_video_track", CodecID: h264CodecID,
-		CodecPrivate: src.CodecPrivate,
-		Video:        &mkv.Video{PixelWidth: uint64(src.Width), PixelHeight: uint64(src.Height)},
-	}}})
-	if err != nil {
-		return fmt.Errorf("mux header: %w", err)
+// bodyOctets counts n body octets that went out at now.
+func (s *streamRun) bodyOctets(n int, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bytes += int64(n)
+	if s.firstWrite.IsZero() {
+		s.firstWrite = now
 	}
-	return s.flush()
+	s.lastWrite = now
 }
 
-// flush sends what the Writer produced.
-func (s *streamRun) flush() error {
-	_, err := s.body.Write(s.buf.Bytes())
-	s.buf.Reset()
-	return err
+// fragmentStarted records that the first octets of the Cluster with
+// timecode tc went out at now. It reports whether tc is a fragment of the
+// stream.
+func (s *streamRun) fragmentStarted(tc int64, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.byTimecode[tc]
+	if f != nil && f.firstByte.IsZero() {
+		f.firstByte = now
+	}
+	return f != nil
 }
 
-// send writes every fragment of the plan, frame by frame, at the frames'
-// wall-clock times from start unless unthrottled. It stops early when ctx
-// ends or a write fails.
-func (s *streamRun) send(ctx context.Context, plan *mediaPlan, start time.Time, unthrottled bool) error {
-	startMS := start.UnixMilli()
+// fragmentSent records that the last octet of the fragment with timecode
+// tc (its END_OF_FRAGMENT tag) went out at now.
+func (s *streamRun) fragmentSent(tc int64, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.byTimecode[tc]; f != nil {
+		f.lastByte = now
+		f.sends++
+	}
+}
+
+// addFragment registers the fragment with timecode tc before its first
+// frame is put, so that the tap and the acks find it.
+func (s *streamRun) addFragment(tc int64) *fragmentRecord {
+	rec := &fragmentRecord{timecode: tc}
+	s.mu.Lock()
+	s.frags = append(s.frags, rec)
+	s.byTimecode[tc] = rec
+	s.mu.Unlock()
+	return rec
+}
+
+// sendWindow is how many buffered octets an unthrottled stream may have
+// outstanding before it waits for acks.
+func sendWindow(plan *mediaPlan) int64 { return max(minSendWindow, 2*plan.fragmentBytes) }
+
+// maxBufferBytes sizes the content store so that the send window and the
+// fragment being filled always fit: nothing is dropped for room.
+func maxBufferBytes(plan *mediaPlan) int64 {
+	return max(producer.DefaultMaxBufferBytes, 2*sendWindow(plan)+2*plan.fragmentBytes)
+}
+
+// send puts every frame of the plan. Frame k of the plan has the stream time
+// offset + plan.frameOffset(k), and is put at that wall-clock time after
+// origin unless unthrottled. It stops early when ctx ends or the stream
+// fails.
+func (s *streamRun) send(ctx context.Context, plan *mediaPlan, origin time.Time, offset time.Duration, unthrottled bool) error {
+	originMS := origin.UnixMilli()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	window := sendWindow(plan)
 	for k := range plan.numFragments() {
 		frames := plan.fragment(k)
 		first := k * plan.framesPerFragment
-		tc := startMS + plan.frameMS(first)
-		var rec *fragmentRecord
+		// Absolute fragment times: the library's cluster timecode is
+		// Origin plus the first frame's time in whole milliseconds.
+		rec := s.addFragment(originMS + int64((offset+plan.frameOffset(first))/time.Millisecond))
 		for j, fr := range frames {
-			g := first + j
+			at := offset + plan.frameOffset(first+j)
 			if !unthrottled {
-				if d := time.Until(start.Add(plan.frameOffset(g))); d > 0 {
+				if d := time.Until(origin.Add(at)); d > 0 {
 					timer.Reset(d)
 					select {
 					case <-timer.C:
@@ -155,52 +236,80 @@ func (s *streamRun) send(ctx context.Context, plan *mediaPlan, start time.Time, 
 						return nil
 					}
 				}
-			} else if ctx.Err() != nil {
+			} else if !s.waitRoom(ctx, window) {
 				return nil
 			}
-			// Writes go to a bytes.Buffer; the Writer's errors are sticky,
-			// so the last call reports any.
-			w := s.w
-			if j == 0 {
-				_ = w.StartCluster(uint64(tc), true)
-			}
-			var flags uint8
+			f := producer.Frame{TrackID: 1, DTS: at, PTS: at, Data: fr.Data}
 			if fr.Key {
-				flags = mkv.FlagKeyframe
+				f.Flags = producer.FrameKey
 			}
-			err := w.WriteSimpleBlock(1, int16(plan.frameMS(g)-plan.frameMS(first)), flags, fr.Data)
 			last := j == len(frames)-1
+			var in time.Time
 			if last {
-				_ = w.EndMaster() // the unknown-size Cluster
-				err = w.WriteTags(mkv.Tags{Tags: []mkv.Tag{{SimpleTags: []mkv.SimpleTag{{Name: mkv.TagEndOfFragment}}}}})
+				in = time.Now()
 			}
-			if err != nil {
-				return fmt.Errorf("mux fragment: %w", err)
-			}
-			if j == 0 {
-				now := time.Now()
-				rec = &fragmentRecord{timecode: tc, firstByte: now}
-				s.mu.Lock()
-				s.frags = append(s.frags, rec)
-				s.byTimecode[tc] = rec
-				s.mu.Unlock()
-				if s.firstWrite.IsZero() {
-					s.firstWrite = now
+			if err := s.stream.PutFrame(ctx, f); err != nil {
+				if ctx.Err() != nil {
+					return nil
 				}
+				// The library goes on after a refused frame, but the
+				// plan's fragments would no longer match what it sends.
+				return fmt.Errorf("%s: %w", s.name, err)
 			}
-			if err := s.flush(); err != nil {
-				return err
-			}
-			now := time.Now()
-			s.lastWrite = now
 			if last {
 				s.mu.Lock()
-				rec.lastByte = now
+				rec.lastFrameIn = in
 				s.mu.Unlock()
 			}
 		}
 	}
 	return nil
+}
+
+// waitRoom waits until the stream has less than window octets or half its
+// buffer duration outstanding. It returns false when ctx ended.
+func (s *streamRun) waitRoom(ctx context.Context, window int64) bool {
+	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		m := s.stream.Metrics()
+		if m.OverallViewSize < window && m.OverallViewDuration < benchBufferTime/2 {
+			return true
+		}
+		// Room comes with acks; the poll covers a missed signal.
+		select {
+		case <-s.acked:
+		case <-time.After(ackPoll):
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// definition describes the stream: one H.264 track with the source's
+// CodecPrivate, fragments where the plan starts them, timestamps from
+// origin.
+func (s *streamRun) definition(src *mediaSource, plan *mediaPlan, origin time.Time, retentionHours int) producer.StreamDefinition {
+	return producer.StreamDefinition{
+		Name:      s.name,
+		Retention: time.Duration(retentionHours) * time.Hour,
+		Tracks: []producer.Track{{
+			ID: 1, Name: producer.DefaultTrackName, CodecID: producer.CodecH264, Type: producer.TrackVideo,
+			CodecPrivate: src.CodecPrivate, Width: src.Width, Height: src.Height,
+		}},
+		// The plan decides where fragments start: at its first frame of
+		// each fragment, not at every IDR of the source.
+		NoKeyFrameFragmentation: true,
+		FragmentDuration:        plan.fragmentDuration(),
+		Origin:                  origin,
+		// The plan's frames are AVCC with a decoder configuration record,
+		// as Matroska stores them.
+		NALAdaptation:  producer.NALAdaptNone,
+		BufferDuration: benchBufferTime,
+		MaxBufferBytes: maxBufferBytes(plan),
+		Callbacks:      s.callbacks(),
+	}
 }
 
 // ingestResult is what the run measured.
@@ -209,50 +318,28 @@ type ingestResult struct {
 	cpuStart    time.Time
 	cpuEnd      time.Time
 	cpu         cpuTimes
+	serverCPU   cpuTimes
 	interrupted bool
 }
 
-// runIngest opens one PutMedia connection per stream, sends the plan on all
-// of them, closes the bodies and waits for the acks.
-func runIngest(ctx context.Context, rq *requester, endpoint string, names []string, plan *mediaPlan, src *mediaSource,
-	o *benchIngestOptions, say progress, mode string) (*ingestResult, error) {
-	tr := newTransport(rq.insecure)
-	tr.DisableKeepAlives = true
-	tr.WriteBufferSize = 64 << 10
-	tr.ReadBufferSize = 16 << 10
-	defer tr.CloseIdleConnections()
-
-	// The HTTP requests outlive an interrupt for a moment, to collect acks.
-	connCtx := context.WithoutCancel(ctx)
-	streams := make([]*streamRun, len(names))
-	for i, name := range names {
-		streams[i] = newStreamRun(name)
-	}
-	abortAll := func() {
-		for _, s := range streams {
-			if s.conn != nil {
-				s.conn.CloseBody()
-				_ = s.conn.wait(0)
-			}
-		}
-	}
+// runIngest opens one producer stream per name, puts the plan on all of
+// them, closes them (which waits for every PERSISTED) and returns what was
+// recorded.
+func runIngest(ctx context.Context, p *producer.Producer, streams []*streamRun, src *mediaSource, plan *mediaPlan,
+	o *benchIngestOptions, say progress, mode string, server serverProcess) (*ingestResult, error) {
+	// Every timestamp is relative to one origin fixed before the streams
+	// exist; each stream's frames start at its own offset from it.
+	origin := time.Now()
 	err := forEach(ctx, streams, o.parallel, func(ctx context.Context, s *streamRun) error {
-		conn, err := rq.openPutMedia(connCtx, tr, endpoint, s.name, time.Now(), s.onAck)
+		st, err := p.NewStream(ctx, s.definition(src, plan, origin, o.retentionHours))
 		if err != nil {
-			return err
+			return fmt.Errorf("stream %s: %w", s.name, err)
 		}
-		s.conn, s.body = conn, conn
-		werr := make(chan error, 1)
-		go func() { werr <- s.writeHeader(src) }()
-		if err := conn.waitStarted(ctx); err != nil {
-			conn.CloseBody()
-			<-werr
-			return err
-		}
-		return <-werr
+		s.stream = st
+		return nil
 	})
 	if err != nil {
-		abortAll()
+		closeAll(streams, time.Second)
 		return nil, err
 	}
 
@@ -260,30 +347,53 @@ func runIngest(ctx context.Context, rq *requester, endpoint string, names []stri
 		len(streams), time.Duration(o.fragment), mode)
 	res := &ingestResult{streams: streams}
 	res.cpuStart = time.Now()
-	cpu0 := readCPU()
-	start := res.cpuStart.Add(50 * time.Millisecond)
+	cpu0, srv0 := readCPU(), server.cpu()
+	start := res.cpuStart.Add(50 * time.Millisecond).Sub(origin)
 	var wg sync.WaitGroup
 	for i, s := range streams {
-		at := start
+		offset := start
 		if !o.unthrottled {
 			// Spread the streams over one fragment, like independent cameras.
-			at = start.Add(plan.fragmentDuration() * time.Duration(i) / time.Duration(len(streams)))
+			offset += plan.fragmentDuration() * time.Duration(i) / time.Duration(len(streams))
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.sendErr = s.send(ctx, plan, at, o.unthrottled)
-			s.conn.CloseBody()
+			s.sendErr = s.send(ctx, plan, origin, offset, o.unthrottled)
 			wait := time.Duration(o.ackTimeout)
 			if ctx.Err() != nil {
 				wait = min(wait, interruptedAckWait)
 			}
-			s.respErr = s.conn.wait(wait)
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
+			defer cancel()
+			s.closeErr = s.stream.Close(cctx)
+			s.metrics = s.stream.Metrics()
 		}()
 	}
 	wg.Wait()
 	res.cpuEnd = time.Now()
 	res.cpu = readCPU().sub(cpu0)
+	res.serverCPU = server.cpu().sub(srv0)
 	res.interrupted = ctx.Err() != nil
 	return res, nil
+}
+
+// closeAll closes the streams that were opened, waiting at most wait.
+func closeAll(streams []*streamRun, wait time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	for _, s := range streams {
+		if s.stream != nil {
+			_ = s.stream.Close(ctx)
+		}
+	}
+}
+
+// closeError describes a failed Close in one line.
+func closeError(s *streamRun, ackTimeout time.Duration) string {
+	var nf *producer.NotFlushedError
+	if errors.As(s.closeErr, &nf) {
+		return fmt.Sprintf("%s: %d fragment(s) not acknowledged within %s", s.name, len(nf.Undelivered), ackTimeout)
+	}
+	return s.closeErr.Error()
 }

@@ -13,10 +13,8 @@ import (
 	"strings"
 
 	"github.com/openkvs/openkvs/mkv"
+	"github.com/openkvs/openkvs/producer"
 )
-
-// h264CodecID is the Matroska CodecID of AVC video in AVCC form.
-const h264CodecID = "V_MPEG4/ISO/AVC"
 
 // mediaSource is H.264 video ready to be muxed: access units in AVCC form
 // (4-octet NAL lengths) and the track's CodecPrivate. The first frame is a
@@ -155,11 +153,14 @@ func sourceFromAnnexB(b []byte, limit int) (*mediaSource, error) {
 	if sps == nil || pps == nil {
 		return nil, errors.New("no SPS/PPS in the H.264 stream")
 	}
-	cp, err := avcDecoderConfig([][]byte{sps}, [][]byte{pps})
+	cp, err := producer.H264CodecPrivate([][]byte{sps}, [][]byte{pps})
 	if err != nil {
 		return nil, err
 	}
-	info, _ := parseSPS(sps) // avcDecoderConfig parsed it already
+	info, err := producer.ParseH264SPS(sps)
+	if err != nil {
+		return nil, err
+	}
 	src.CodecPrivate, src.Width, src.Height = cp, info.Width, info.Height
 	return &src, nil
 }
@@ -194,8 +195,8 @@ func sourceFromMKV(r io.Reader, limit int) (*mediaSource, error) {
 			if !ok {
 				return nil, errors.New("the file has no track 1")
 			}
-			if t.CodecID != h264CodecID {
-				return nil, fmt.Errorf("track 1 is %s, not H.264 (%s)", t.CodecID, h264CodecID)
+			if t.CodecID != producer.CodecH264 {
+				return nil, fmt.Errorf("track 1 is %s, not H.264 (%s)", t.CodecID, producer.CodecH264)
 			}
 			ls, sps, err := parseAVCDecoderConfig(t.CodecPrivate)
 			if err != nil {
@@ -207,7 +208,7 @@ func sourceFromMKV(r io.Reader, limit int) (*mediaSource, error) {
 				src.CodecPrivate[4] = src.CodecPrivate[4]&^3 | (avccLengthSize - 1)
 			}
 			if sps != nil {
-				if info, err := parseSPS(sps); err == nil {
+				if info, err := producer.ParseH264SPS(sps); err == nil {
 					src.Width, src.Height = info.Width, info.Height
 				}
 			}

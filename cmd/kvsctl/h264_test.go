@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/openkvs/openkvs/producer"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -130,12 +132,15 @@ func syntheticSPS() []byte {
 	return append([]byte{0x67, 100, 0, 40}, w.b...)
 }
 
+// TestParseSPS checks the SPS parser the bench takes the picture size
+// from (the producer library's) on parameter sets of real encoders.
 func TestParseSPS(t *testing.T) {
 	tests := []struct {
-		name          string
-		sps           []byte
-		profile       uint8
-		chroma, depth uint
+		name    string
+		sps     []byte
+		profile uint8
+		// depth is bit_depth_minus8, as the SPS codes it.
+		chroma, depth uint8
 		width, height int
 		wantErr       bool
 	}{
@@ -152,7 +157,7 @@ func TestParseSPS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseSPS(tc.sps)
+			got, err := producer.ParseH264SPS(tc.sps)
 			if tc.wantErr {
 				require.Error(t, err)
 				return
@@ -160,14 +165,17 @@ func TestParseSPS(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tc.profile, got.Profile)
 			require.Equal(t, tc.chroma, got.ChromaFormat)
-			require.Equal(t, tc.depth, got.BitDepthLuma)
-			require.Equal(t, tc.depth, got.BitDepthChroma)
+			require.Equal(t, 8+tc.depth, got.BitDepthLuma)
+			require.Equal(t, 8+tc.depth, got.BitDepthChroma)
 			require.Equal(t, tc.width, got.Width)
 			require.Equal(t, tc.height, got.Height)
 		})
 	}
 }
 
+// TestAVCDecoderConfig checks the CodecPrivate the bench sends (built by
+// the producer library) against ffmpeg's and the producer SDK's, and that
+// kvsctl's own reader of the record (for --source .mkv) reads it back.
 func TestAVCDecoderConfig(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -197,7 +205,7 @@ func TestAVCDecoderConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := avcDecoderConfig(tc.sps, tc.pps)
+			got, err := producer.H264CodecPrivate(tc.sps, tc.pps)
 			if tc.wantErr {
 				require.Error(t, err)
 				return

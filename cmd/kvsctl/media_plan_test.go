@@ -5,20 +5,24 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net/http"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/mkv"
+	"github.com/openkvs/openkvs/producer"
 )
 
 // testSource is a synthetic stream: a key frame every gop frames, frame i
 // of size 100+i%7 octets (AVCC, one slice NAL unit).
 func testSource(t testing.TB, frames, gop int) *mediaSource {
 	t.Helper()
-	cp, err := avcDecoderConfig([][]byte{unhex(t, x264SPS)}, [][]byte{unhex(t, x264PPS)})
+	cp, err := producer.H264CodecPrivate([][]byte{unhex(t, x264SPS)}, [][]byte{unhex(t, x264PPS)})
 	require.NoError(t, err)
 	src := &mediaSource{Description: "test", CodecPrivate: cp, Width: 640, Height: 360}
 	for i := range frames {
@@ -147,26 +151,83 @@ func TestMediaPlanTiming(t *testing.T) {
 	require.Equal(t, 33333333*time.Nanosecond, p.frameOffset(1))
 }
 
-// TestStreamBody checks the PutMedia body a stream writes: the producer
-// SDK's layout, absolute timecodes, key frames first, and an
-// END_OF_FRAGMENT tag after each Cluster.
+// captureTransport copies every request body that goes through it.
+type captureTransport struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	body bytes.Buffer
+}
+
+func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r2 := req.Clone(req.Context())
+	r2.Body = &captureBody{rc: req.Body, c: c}
+	return c.base.RoundTrip(r2)
+}
+
+type captureBody struct {
+	rc io.ReadCloser
+	c  *captureTransport
+}
+
+func (b *captureBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.c.mu.Lock()
+	b.c.body.Write(p[:n])
+	b.c.mu.Unlock()
+	return n, err
+}
+
+func (b *captureBody) Close() error { return b.rc.Close() }
+
+// sendPlan uploads the plan on one stream of a fresh kvsd, as a bench run
+// does, and returns the stream's record and the PutMedia body that went
+// out.
+func sendPlan(t *testing.T, src *mediaSource, plan *mediaPlan, origin time.Time) (*streamRun, []byte) {
+	t.Helper()
+	srv := kvsdtest.Start(t)
+	run := newStreamRun("s")
+	capture := &captureTransport{base: benchTransport(false)}
+	tap := &tapTransport{base: capture, streams: map[string]*streamRun{run.name: run}}
+	p, err := producer.New(srv.AWSConfig(), producer.Options{Endpoint: srv.URL, HTTPClient: &http.Client{Transport: tap}})
+	require.NoError(t, err)
+	run.stream, err = p.NewStream(t.Context(), run.definition(src, plan, origin, 1))
+	require.NoError(t, err)
+	require.NoError(t, run.send(t.Context(), plan, origin, 0, true))
+	require.NoError(t, run.stream.Close(t.Context()))
+	run.metrics = run.stream.Metrics()
+	capture.mu.Lock()
+	defer capture.mu.Unlock()
+	return run, bytes.Clone(capture.body.Bytes())
+}
+
+// TestStreamBody checks the PutMedia body a bench stream sends through the
+// producer library: the producer SDK's layout, absolute timecodes, key
+// frames first, an END_OF_FRAGMENT tag after each Cluster, the plan's
+// frames unchanged; and that the body tap and the acks found every
+// fragment.
 func TestStreamBody(t *testing.T) {
 	src := testSource(t, 100, 25)
 	p, err := newMediaPlan(src, 25, 25, 60, 2_000_000)
 	require.NoError(t, err)
-	var body bytes.Buffer
-	s := newStreamRun("s")
-	s.body = &body
-	require.NoError(t, s.writeHeader(src))
-	start := time.UnixMilli(1_795_620_729_825)
-	require.NoError(t, s.send(t.Context(), p, start, true))
-	require.Len(t, s.frags, 3)
-	for i, f := range s.frags {
-		require.Equal(t, start.UnixMilli()+int64(i)*1000, f.timecode)
-		require.False(t, f.lastByte.IsZero())
+	origin := time.UnixMilli(time.Now().UnixMilli())
+	run, raw := sendPlan(t, src, p, origin)
+	require.Len(t, run.frags, 3)
+	require.Equal(t, uint64(3), run.metrics.FragmentsPut)
+	for i, f := range run.frags {
+		require.Equal(t, origin.UnixMilli()+int64(i)*1000, f.timecode)
+		require.False(t, f.firstByte.IsZero(), "fragment %d: first octet seen", i)
+		require.False(t, f.lastByte.IsZero(), "fragment %d: last octet seen", i)
+		require.False(t, f.lastByte.Before(f.firstByte))
+		require.Equal(t, 1, f.sends)
+		require.False(t, f.lastFrameIn.IsZero())
+		require.False(t, f.buffering.IsZero())
+		require.False(t, f.received.IsZero())
+		require.Equal(t, 1, f.persistedCount)
+		require.NotEmpty(t, f.number)
 	}
+	require.Zero(t, run.unmatched)
+	require.Equal(t, int64(len(raw)), run.bytes, "the tap counts every body octet")
 
-	raw := body.Bytes()
 	// The producer SDK's 1-octet unknown sizes of Segment and Cluster.
 	require.True(t, bytes.Contains(raw, []byte{0x18, 0x53, 0x80, 0x67, 0xff}))
 	require.Equal(t, 3, bytes.Count(raw, []byte{0x1f, 0x43, 0xb6, 0x75, 0xff}))
@@ -198,7 +259,7 @@ func TestStreamBody(t *testing.T) {
 			require.NoError(t, err)
 			e, ok := tr.Track(1)
 			require.True(t, ok)
-			require.Equal(t, h264CodecID, e.CodecID)
+			require.Equal(t, producer.CodecH264, e.CodecID)
 			require.Equal(t, src.CodecPrivate, e.CodecPrivate)
 			require.Equal(t, uint64(640), e.Video.PixelWidth)
 			events = append(events, "tracks")
@@ -225,7 +286,8 @@ func TestStreamBody(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"segment", "info", "tracks", "cluster", "eof", "cluster", "eof", "cluster", "eof"}, events)
-	require.Equal(t, []uint64{1_795_620_729_825, 1_795_620_730_825, 1_795_620_731_825}, clusterTS)
+	o := uint64(origin.UnixMilli())
+	require.Equal(t, []uint64{o, o + 1000, o + 2000}, clusterTS)
 	require.Equal(t, 60, blocks)
 	require.Equal(t, []int{0, 25, 50}, keys)
 	require.Equal(t, sum(p.fragment(0))+sum(p.fragment(1))+sum(p.fragment(2)), frameData)
@@ -244,15 +306,11 @@ func TestStreamBodyDecodes(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, p.padded)
 	require.Zero(t, p.trimmed)
-	var body bytes.Buffer
-	s := newStreamRun("s")
-	s.body = &body
-	require.NoError(t, s.writeHeader(src))
-	require.NoError(t, s.send(t.Context(), p, time.Now(), true))
+	_, body := sendPlan(t, src, p, time.Now())
 
 	cmd := exec.CommandContext(t.Context(), "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
 		"-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", "-i", "pipe:0")
-	cmd.Stdin = &body
+	cmd.Stdin = bytes.NewReader(body)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

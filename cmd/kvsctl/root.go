@@ -41,6 +41,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newBenchCmd(g, stdout, stderr), newGetMediaCmd(g, stdout, stderr), newFragmentsCmd(g, stdout), newPutCmd(g, stderr),
 		newCreateCmd(g, stdout), newDescribeCmd(g, stdout), newListCmd(g, stdout), newUpdateCmd(g), newDeleteCmd(g),
 		newTagCmd(g, stdout), newRetentionCmd(g, stdout))
+	root.AddCommand(newPlaybackCmds(g, stdout, stderr)...)
 	return root
 }
 

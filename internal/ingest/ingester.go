@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"sync"
@@ -124,6 +125,20 @@ type Ingester struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	admitted map[string][]time.Time
+
+	// storeLocks serialise the look-up of a re-sent fragment and the
+	// append that follows it, per stream (striped by ARN). A superseded
+	// session may still complete the fragment it was reading while the new
+	// connection completes the producer's resend of it; without the lock
+	// both can miss the other's copy and store it twice.
+	storeLocks [64]sync.Mutex
+}
+
+// storeLock returns the lock that orders stores into stream.
+func (in *Ingester) storeLock(stream string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(stream))
+	return &in.storeLocks[h.Sum32()%uint32(len(in.storeLocks))]
 }
 
 // New returns an Ingester.

@@ -423,7 +423,21 @@ func (s *session) complete(ctx context.Context, p *parser) {
 		return
 	}
 	producerTS := f.producerTS
-	if stored, ok := s.findResent(ctx, producerTS, f); ok {
+	// The fragment is whole: store it (or find its stored copy) even if the
+	// connection is cut meanwhile, which cancels ctx. A look-up that failed
+	// on the cancelled context would otherwise pass for "not stored yet",
+	// and the producer's resend would be stored a second time.
+	ctx = context.WithoutCancel(ctx)
+	lock := s.in.storeLock(s.p.StreamARN)
+	lock.Lock()
+	defer lock.Unlock()
+	stored, ok, err := s.findResent(ctx, producerTS, f)
+	if err != nil {
+		s.in.log.Error("look for a re-sent fragment", "stream", s.p.StreamARN, "err", err)
+		s.sendError(f, ErrInternal)
+		return
+	}
+	if ok {
 		// A fragment re-sent after a reconnect: acknowledge the stored copy.
 		received.Number = stored.Number
 		done := make(chan error, 1)
@@ -498,19 +512,19 @@ func (f *fragment) duration() time.Duration {
 }
 
 // findResent looks for a stored fragment of this stream with the same
-// producer timestamp and the same bytes.
-func (s *session) findResent(ctx context.Context, producerTS time.Time, f *fragment) (store.Fragment, bool) {
+// producer timestamp and the same bytes: the producer's resend of it.
+func (s *session) findResent(ctx context.Context, producerTS time.Time, f *fragment) (store.Fragment, bool, error) {
 	found, err := s.in.store.List(ctx, store.FragmentQuery{
 		Stream: s.p.StreamARN, By: store.ByProducerTimestamp, Start: producerTS, End: producerTS,
 	})
-	if err != nil || len(found) == 0 {
-		return store.Fragment{}, false
+	if err != nil {
+		return store.Fragment{}, false, err
 	}
 	sum := crc32.Checksum(f.media, castagnoli)
 	for _, st := range found {
 		if st.Checksum == sum && st.Size == int64(len(f.media)) {
-			return st, true
+			return st, true, nil
 		}
 	}
-	return store.Fragment{}, false
+	return store.Fragment{}, false, nil
 }

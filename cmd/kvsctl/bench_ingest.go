@@ -72,7 +72,10 @@ Producer, one Stream and PutMedia connection per stream, one Cluster per fragmen
 ended by an AWS_KINESISVIDEO_END_OF_FRAGMENT tag), then report throughput, lost
 and duplicated fragments and the latency of the BUFFERING (from the fragment's
 first octet on the wire), RECEIVED and PERSISTED (from its last octet) acks, and
-of PERSISTED from the PutFrame call of the fragment's last frame.
+of PERSISTED from the PutFrame call of the fragment's last frame. The library
+opens a stream's connection when its first fragment starts, so first fragments
+also wait for the connection and the server's session set-up; PERSISTED is
+reported without them too.
 
 Video comes from ffmpeg's test pattern (ffmpeg must be on PATH) or from --source.
 Frames are padded with filler NAL units (or cut) to hit --bitrate exactly. By

@@ -89,6 +89,8 @@ func TestBenchIngestE2E(t *testing.T) {
 	// fragment when the next one's first frame is put (one frame, 40 ms,
 	// later) or at Close, so the figure is at least the one from the last
 	// octet, and for most fragments at least one frame interval.
+	require.Equal(t, f.Sent-3, rep.Latency.PersistedLater.Count, "all but the first fragment of each stream")
+	require.LessOrEqual(t, rep.Latency.PersistedLater.Max, rep.Latency.Persisted.Max)
 	fi := rep.Latency.FrameInPersisted
 	require.Equal(t, f.Sent, fi.Count)
 	require.GreaterOrEqual(t, fi.P50, rep.Latency.Persisted.P50)

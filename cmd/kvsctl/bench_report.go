@@ -74,6 +74,11 @@ type benchReport struct {
 		Buffering latencySummary `json:"buffering_from_first_byte"`
 		Received  latencySummary `json:"received_from_last_byte"`
 		Persisted latencySummary `json:"persisted_from_last_byte"`
+		// PersistedLater leaves out each stream's first fragment, which
+		// also waits for the PutMedia connection and the server's session
+		// to start: the library opens the connection when the first
+		// fragment starts.
+		PersistedLater latencySummary `json:"persisted_from_last_byte_without_first_fragments"`
 		// FrameInPersisted runs from the PutFrame call of a fragment's
 		// last frame to its PERSISTED ack: what an application sees.
 		FrameInPersisted latencySummary `json:"persisted_from_last_frame_in"`
@@ -116,6 +121,7 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 		firstWrite, lastWrite time.Time
 		buffering, received   []time.Duration
 		persisted, frameIn    []time.Duration
+		persistedLater        []time.Duration
 		numbers               = map[string]int{}
 		ackErrors             = map[string]int{}
 		fc                    = &r.Fragments
@@ -163,7 +169,7 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 			ackErrors[k] += v
 		}
 		persistedHere := 0
-		for _, f := range s.frags {
+		for k, f := range s.frags {
 			sent := !f.lastByte.IsZero()
 			if !sent {
 				fc.Incomplete++
@@ -197,6 +203,9 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 			if sent {
 				latency(f.lastByte, f.received, &received)
 				latency(f.lastByte, f.persisted, &persisted)
+				if k > 0 && !f.persisted.IsZero() {
+					persistedLater = append(persistedLater, max(f.persisted.Sub(f.lastByte), 0))
+				}
 			}
 			latency(f.lastFrameIn, f.persisted, &frameIn)
 		}
@@ -209,6 +218,7 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 	r.Latency.Buffering = summarize(buffering)
 	r.Latency.Received = summarize(received)
 	r.Latency.Persisted = summarize(persisted)
+	r.Latency.PersistedLater = summarize(persistedLater)
 	r.Latency.FrameInPersisted = summarize(frameIn)
 
 	if !firstWrite.IsZero() && lastWrite.After(firstWrite) {
@@ -317,6 +327,7 @@ func (r *benchReport) writeText(out io.Writer) error {
 	row("BUFFERING from first octet", r.Latency.Buffering)
 	row("RECEIVED from last octet", r.Latency.Received)
 	row("PERSISTED from last octet", r.Latency.Persisted)
+	row("  without first fragments", r.Latency.PersistedLater)
 	row("PERSISTED from last PutFrame", r.Latency.FrameInPersisted)
 
 	if b := r.Baselines; b != nil {

@@ -340,3 +340,38 @@ func freeAddr(t testing.TB) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestUploadAcrossKill kills kvsd with SIGKILL in the middle of a
+// 100-fragment upload and starts it again 5 s later on the same address and
+// data: the producer keeps buffering, reconnects, resends what was not
+// acknowledged, and the stream holds each fragment exactly once.
+func TestUploadAcrossKill(t *testing.T) {
+	bin := kvsdtest.BuildBinary(t)
+	addr, dir := kvsdtest.FreeAddr(t), t.TempDir()
+	kvsd := kvsdtest.StartProcess(t, bin, addr, dir)
+	frames := testH264(t)
+	p := testProducer(t, kvsd.Server, Options{})
+	origin := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	s, err := p.NewStream(context.Background(), StreamDefinition{Name: "killed", Origin: origin, BufferDuration: time.Hour})
+	require.NoError(t, err)
+	const fragments = 100
+	var killed time.Time
+	for k := range fragments {
+		if k == fragments/2 {
+			waitFor(t, func() bool { return s.Metrics().FragmentsAcked >= 10 })
+			kvsd.Kill(t)
+			killed = time.Now()
+		}
+		putH264(t, s, frames, k*25, (k+1)*25)
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The second half was put while kvsd was down.
+	require.Less(t, s.Metrics().FragmentsAcked, uint64(fragments))
+	time.Sleep(time.Until(killed.Add(5 * time.Second)))
+	kvsdtest.StartProcess(t, bin, addr, dir)
+	closeStream(t, s)
+	requireFrames(t, kvsd.Server, "killed", origin, frames, fragments*25)
+	m := s.Metrics()
+	require.Positive(t, m.ConnectionErrors)
+	require.Zero(t, m.FragmentsDropped)
+}

@@ -5,10 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -21,33 +17,6 @@ import (
 	"github.com/openkvs/openkvs/internal/store/local"
 	"github.com/openkvs/openkvs/mkv"
 )
-
-// buildKVSD compiles cmd/kvsd for tests that run it as a process.
-func buildKVSD(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kvsd")
-	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kvsd").CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
-}
-
-// startKVSD runs the binary on addr with dir and waits until it accepts
-// connections.
-func startKVSD(t *testing.T, bin, addr, dir string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(bin, "-listen", addr, "-data-dir", dir, "-log-level", "warn", "-transition-delay", "0s")
-	cmd.Env = append(os.Environ(), "KVSD_ROOT_ACCESS_KEY_ID="+kvsdtest.AccessKeyID, "KVSD_ROOT_SECRET_ACCESS_KEY="+kvsdtest.SecretAccessKey)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond)
-	return cmd
-}
 
 // persistedFragment is one fragment the server acknowledged PERSISTED.
 type persistedFragment struct {
@@ -70,14 +39,11 @@ func fragmentNumber(t *testing.T, s string) uint64 {
 // the same data and ingests again.
 func TestCrashKeepsPersistedFragments(t *testing.T) {
 	const streams = 50
-	bin := buildKVSD(t)
+	bin := kvsdtest.BuildBinary(t)
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := startKVSD(t, bin, addr, dir)
-	srv := &kvsdtest.Server{URL: "http://" + addr}
+	addr := kvsdtest.FreeAddr(t)
+	kvsd := kvsdtest.StartProcess(t, bin, addr, dir)
+	srv := kvsd.Server
 
 	arns := make([]string, streams)
 	for i := range arns {
@@ -137,8 +103,7 @@ func TestCrashKeepsPersistedFragments(t *testing.T) {
 		}()
 	}
 	time.Sleep(1500 * time.Millisecond)
-	require.NoError(t, cmd.Process.Kill())
-	_ = cmd.Wait()
+	kvsd.Kill(t)
 	wg.Wait()
 
 	mu.Lock()
@@ -169,11 +134,7 @@ func TestCrashKeepsPersistedFragments(t *testing.T) {
 	t.Logf("%d fragments acked PERSISTED before SIGKILL; all present and identical", len(acked))
 
 	// kvsd restarts on the same data and ingest continues.
-	cmd = startKVSD(t, bin, addr, dir)
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	}()
+	kvsdtest.StartProcess(t, bin, addr, dir)
 	conn := srv.PutMedia(t, kvsdtest.PutMediaHeaders("crash-0"), kvsdtest.NewBody(t).Cluster(9_000_000, video(3), nil, false).Bytes())
 	require.Equal(t, 200, conn.Status, conn.ErrorBody)
 	got := conn.Until(ackWait, isPersisted)

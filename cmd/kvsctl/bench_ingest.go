@@ -115,7 +115,7 @@ func (o *benchIngestOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
 	f.BoolVar(&o.baselines, "baselines", o.baselines, "measure raw loopback TCP and disk fsync throughput first")
 	f.Var(&o.ackTimeout, "ack-timeout", "how long to wait for the remaining acks after the last octet")
-	f.IntVar(&o.parallel, "parallel", o.parallel, "control-plane calls and connection set-ups in flight at once")
+	f.IntVar(&o.parallel, "parallel", o.parallel, "control-plane calls (stream creation and the library's stream set-up) in flight at once")
 	f.Var(&o.tcpBaselineTime, "baseline-tcp-time", "how long the TCP baseline sends")
 	f.Int64Var(&o.diskBaselineSize, "baseline-disk-bytes", o.diskBaselineSize, "how much the disk baseline writes")
 	_ = f.MarkHidden("baseline-tcp-time")

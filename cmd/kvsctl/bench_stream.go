@@ -55,8 +55,7 @@ type streamRun struct {
 	mu         sync.Mutex
 	frags      []*fragmentRecord
 	byTimecode map[int64]*fragmentRecord
-	unmatched  int // acks for no fragment this stream made
-	ackCounts  map[producer.AckEvent]int
+	unmatched  int            // acks for no fragment this stream made
 	errorAcks  map[string]int // "<ErrorId> <ErrorCode>" -> count
 	errs       []string       // distinct errors the library reported
 	droppedFr  int            // frames refused by PutFrame
@@ -73,7 +72,7 @@ type streamRun struct {
 func newStreamRun(name string) *streamRun {
 	return &streamRun{
 		name: name, acked: make(chan struct{}, 1), byTimecode: map[int64]*fragmentRecord{},
-		ackCounts: map[producer.AckEvent]int{}, errorAcks: map[string]int{},
+		errorAcks: map[string]int{},
 	}
 }
 
@@ -109,7 +108,6 @@ func (s *streamRun) onAck(a producer.Ack) {
 	at := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ackCounts[a.Event]++
 	if a.Event == producer.EventPersisted || a.Event == producer.EventError {
 		select {
 		case s.acked <- struct{}{}:

@@ -3,7 +3,6 @@ package producer
 import (
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,7 +99,7 @@ func TestUploadH264(t *testing.T) {
 // random points: every fragment is stored exactly once.
 func TestUploadThroughCutConnections(t *testing.T) {
 	proxy := newCutProxy(t, 20)
-	addr := freeAddr(t)
+	addr := kvsdtest.FreeAddr(t)
 	proxy.target.Store(addr)
 	// Every request goes through the proxy, which cuts only PutMedia.
 	srv := kvsdtest.Start(t, func(c *config.Config) {
@@ -331,14 +330,6 @@ func waitFor(t testing.TB, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// freeAddr returns a loopback address with a port that was free.
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestUploadAcrossKill kills kvsd with SIGKILL in the middle of a

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/openkvs/openkvs/internal/errkind"
 	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/playback/hls"
 )
@@ -39,7 +38,7 @@ func (h *Handler) getHLSStreamingSessionURL(w http.ResponseWriter, r *http.Reque
 		switch *in.ContainerFormat {
 		case "FRAGMENTED_MP4":
 		case "MPEG_TS":
-			return errkind.New(errNotImplemented, "ContainerFormat MPEG_TS is not implemented by this kvsd yet; use FRAGMENTED_MP4.")
+			hr.TS = true
 		default:
 			return invalid("ContainerFormat must be FRAGMENTED_MP4 or MPEG_TS, not %q.", *in.ContainerFormat)
 		}
@@ -132,6 +131,13 @@ func (h *Handler) hlsRoutes() map[string]func(http.ResponseWriter, *http.Request
 				return invalid("FragmentNumber is not valid.")
 			}
 			return h.hls.MediaFragment(ctx, q.token(), track, n, w)
+		}),
+		"/hls/v1/getTSFragment.ts": h.hlsResource("video/mp2t", func(ctx context.Context, q queryArgs, w io.Writer) error {
+			n, ok := media.ParseFragmentNumber(q.r.URL.Query().Get("FragmentNumber"))
+			if !ok {
+				return invalid("FragmentNumber is not valid.")
+			}
+			return h.hls.TSFragment(ctx, q.token(), n, w)
 		}),
 	}
 }

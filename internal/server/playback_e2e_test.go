@@ -504,3 +504,85 @@ func TestHLSErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestHLSMPEGTS plays an ON_DEMAND MPEG_TS session with ffprobe over HTTP:
+// one media playlist of TS segments without EXT-X-MAP, every ingested
+// video frame decoded, 40 ms each, with the audio, without warnings.
+func TestHLSMPEGTS(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	ingestFFmpeg(t, srv, "ts", 6, true)
+	rng := &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(time.UnixMilli(int64(producerStart * 1000))),
+		EndTimestamp: aws.Time(time.UnixMilli(int64(producerStart*1000) + 60_000))}
+	in := &kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{
+		StreamName:      aws.String("ts"),
+		PlaybackMode:    amtypes.HLSPlaybackModeOnDemand,
+		ContainerFormat: amtypes.ContainerFormatMpegTs,
+		HLSFragmentSelector: &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+			TimestampRange: rng},
+	}
+	master, err := hlsURL(t, srv, in)
+	require.NoError(t, err)
+
+	status, hdr, text := get(t, master)
+	require.Equal(t, 200, status, text)
+	require.Equal(t, "*", hdr.Get("Access-Control-Allow-Origin"))
+	require.True(t, strings.HasPrefix(text, "#EXTM3U\n#EXT-X-VERSION:3\n"), text)
+	require.Contains(t, text, `CODECS="avc1.`)
+	require.Contains(t, text, `mp4a.40.2"`)
+	require.NotContains(t, text, "#EXT-X-MEDIA:", "TS segments mux the audio")
+	media := lines(text, "getHLSMediaPlaylist.m3u8")
+	require.Len(t, media, 1)
+	require.NotContains(t, media[0], "TrackNumber")
+	status, _, playlist := get(t, resolve(t, master, media[0]))
+	require.Equal(t, 200, status, playlist)
+	require.True(t, strings.HasPrefix(playlist, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:"), playlist)
+	require.True(t, strings.HasSuffix(playlist, "#EXT-X-ENDLIST\n"), playlist)
+	require.Empty(t, lines(playlist, "#EXT-X-MAP:"))
+	require.Empty(t, lines(playlist, "getMP4"))
+	segs := lines(playlist, "getTSFragment.ts?FragmentNumber=")
+	require.NotEmpty(t, segs)
+	require.Len(t, lines(playlist, "#EXTINF:"), len(segs))
+	require.NotContains(t, segs[0], "TrackNumber")
+
+	status, hdr, body := get(t, resolve(t, master, segs[0]))
+	require.Equal(t, 200, status, body)
+	require.Equal(t, "video/mp2t", hdr.Get("Content-Type"))
+	require.Equal(t, "*", hdr.Get("Access-Control-Allow-Origin"))
+	require.Zero(t, len(body)%188, "whole TS packets")
+	require.Equal(t, byte(0x47), body[0])
+
+	res := ffprobe(t, master)
+	require.Equal(t, "150", res.stream("video").NbReadFrames, "6 s at 25 fps")
+	require.Equal(t, "aac", res.stream("audio").CodecName)
+	requireVideoPackets(t, master, 150)
+	requireAudioPackets(t, master)
+
+	// A session is only its own container.
+	fmp4 := strings.Replace(resolve(t, master, segs[0]), "getTSFragment.ts", "getMP4MediaFragment.mp4", 1)
+	status, hdr, body = get(t, fmp4)
+	require.Equal(t, 400, status, body)
+	require.Equal(t, "InvalidArgumentException", hdr.Get("x-amzn-ErrorType"))
+	in.ContainerFormat = amtypes.ContainerFormatFragmentedMp4
+	other, err := hlsURL(t, srv, in)
+	require.NoError(t, err)
+	token := func(u string) string { return u[strings.Index(u, "SessionToken=")+len("SessionToken="):] }
+	status, hdr, body = get(t, resolve(t, master, strings.Replace(segs[0], token(master), token(other), 1)))
+	require.Equal(t, 400, status, body)
+	require.Equal(t, "InvalidArgumentException", hdr.Get("x-amzn-ErrorType"))
+}
+
+// requireAudioPackets checks that the AAC packets of target follow each
+// other without a gap or an overlap: 1024 samples at 44.1 kHz each.
+func requireAudioPackets(t *testing.T, target string) {
+	t.Helper()
+	res := ffprobe(t, target, "-select_streams", "a:0", "-show_entries", "packet=pts_time,dts_time,duration_time")
+	require.NotEmpty(t, res.Packets)
+	prev := math.Inf(-1)
+	for i, p := range res.Packets {
+		pts := parseFloat(t, p.PTSTime)
+		if i > 0 {
+			require.InDelta(t, 1024.0/44100, pts-prev, 0.0001, "packet %d pts step", i)
+		}
+		prev = pts
+	}
+}

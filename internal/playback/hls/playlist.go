@@ -55,19 +55,27 @@ func (s *Service) MasterPlaylist(ctx context.Context, token string, w io.Writer)
 		bandwidth = size * 8 * int64(time.Second) / int64(dur)
 	}
 	var b strings.Builder
-	b.WriteString("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n")
+	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-INDEPENDENT-SEGMENTS\n", version(ss))
 	codecs := h.Tracks[0].CodecString
 	audio := ""
 	if len(h.Tracks) == 2 {
 		codecs += "," + h.Tracks[1].CodecString
-		audio = `,AUDIO="audio"`
-		fmt.Fprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,AUTOSELECT=YES,URI=\"getHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=2\"\n", token)
+		if !ss.TS {
+			audio = `,AUDIO="audio"`
+			fmt.Fprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,AUTOSELECT=YES,URI=\"getHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=2\"\n", token)
+		}
 	}
 	fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d,CODECS=\"%s\"", bandwidth, codecs)
 	if t := h.Tracks[0]; t.Codec.Video() {
 		fmt.Fprintf(&b, ",RESOLUTION=%dx%d", t.Width, t.Height)
 	}
-	fmt.Fprintf(&b, "%s\ngetHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=1\n", audio, token)
+	if ss.TS {
+		// A TS segment carries every track, so one media playlist serves
+		// them all and names no track.
+		fmt.Fprintf(&b, "\ngetHLSMediaPlaylist.m3u8?SessionToken=%s\n", token)
+	} else {
+		fmt.Fprintf(&b, "%s\ngetHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=1\n", audio, token)
+	}
 	_, err = io.WriteString(w, b.String())
 	return err
 }
@@ -76,9 +84,21 @@ func (s *Service) MasterPlaylist(ctx context.Context, token string, w io.Writer)
 // ON_DISCONTINUITY marks a discontinuity.
 const gapLimit = 50 * time.Millisecond
 
+// version is the playlists' EXT-X-VERSION. fMP4 segments need 7
+// (EXT-X-MAP without I-frames needs 6). MPEG-TS is there for old players,
+// and nothing in its playlists needs more than 3 (decimal EXTINF), so it
+// claims no more than that.
+func version(ss *session.Session) int {
+	if ss.TS {
+		return 3
+	}
+	return 7
+}
+
 // MediaPlaylist writes the media playlist of one track
 // (GetHLSMediaPlaylist), RFC 8216 version 7 with an EXT-X-MAP per codec
-// configuration.
+// configuration; for MPEG_TS, the one playlist of all tracks, with TS
+// segments and no EXT-X-MAP. track is ignored for MPEG_TS.
 func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w io.Writer) error {
 	ss, err := s.m.Open(token)
 	if err != nil {
@@ -102,7 +122,7 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 		if err != nil {
 			return err
 		}
-		if track < 1 || track > len(h.Tracks) {
+		if !ss.TS && (track < 1 || track > len(h.Tracks)) {
 			return errkind.New(playback.ErrInvalidArgument, "TrackNumber %d is not a track of the stream.", track)
 		}
 		newMap := prevHeader == nil || !prevHeader.SameTracks(h)
@@ -122,8 +142,10 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 		if disc {
 			body.WriteString("#EXT-X-DISCONTINUITY\n")
 		}
-		if newMap {
+		if newMap && !ss.TS {
 			fmt.Fprintf(&body, "#EXT-X-MAP:URI=\"getMP4InitFragment.mp4?SessionToken=%s&TrackNumber=%d&SequenceNumber=%d\"\n", token, track, f.HeaderID)
+		}
+		if newMap {
 			prevHeader = h
 		}
 		if ss.PDT {
@@ -131,15 +153,22 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 		}
 		d := session.Extinf(win.FS, i, ss.By)
 		target = max(target, int(math.Round(d.Seconds())))
-		fmt.Fprintf(&body, "#EXTINF:%s,\ngetMP4MediaFragment.mp4?FragmentNumber=%s&SessionToken=%s&TrackNumber=%d\n",
-			strconv.FormatFloat(float64(d.Milliseconds())/1000, 'f', -1, 64), session.FormatNumber(f.Number), token, track)
+		fmt.Fprintf(&body, "#EXTINF:%s,\n", strconv.FormatFloat(float64(d.Milliseconds())/1000, 'f', -1, 64))
+		if ss.TS {
+			// KVS's documented GetTSFragment; the query has no
+			// TrackNumber because the segment muxes every track.
+			fmt.Fprintf(&body, "getTSFragment.ts?FragmentNumber=%s&SessionToken=%s\n", session.FormatNumber(f.Number), token)
+		} else {
+			fmt.Fprintf(&body, "getMP4MediaFragment.mp4?FragmentNumber=%s&SessionToken=%s&TrackNumber=%d\n",
+				session.FormatNumber(f.Number), token, track)
+		}
 		prev = f
 	}
 	if win.Ended {
 		body.WriteString("#EXT-X-ENDLIST\n")
 	}
 	var head strings.Builder
-	fmt.Fprintf(&head, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n", target, win.Seq)
+	fmt.Fprintf(&head, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n", version(ss), target, win.Seq)
 	if discSeq > 0 {
 		fmt.Fprintf(&head, "#EXT-X-DISCONTINUITY-SEQUENCE:%d\n", discSeq)
 	}
@@ -158,7 +187,7 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 // seq is the SequenceNumber of the EXT-X-MAP URI: the ID of the producer
 // header the segments after it were sent under.
 func (s *Service) InitFragment(ctx context.Context, token string, track int, seq uint64, w io.Writer) error {
-	ss, err := s.m.Open(token)
+	ss, err := s.open(token, false)
 	if err != nil {
 		return err
 	}
@@ -170,7 +199,7 @@ func (s *Service) InitFragment(ctx context.Context, token string, track int, seq
 // the session's timestamp kind, so that with DiscontinuityMode NEVER
 // consecutive fragments continue one timeline.
 func (s *Service) MediaFragment(ctx context.Context, token string, track int, number uint64, w io.Writer) error {
-	ss, err := s.m.Open(token)
+	ss, err := s.open(token, false)
 	if err != nil {
 		return err
 	}
@@ -180,4 +209,48 @@ func (s *Service) MediaFragment(ctx context.Context, token string, track int, nu
 	}
 	at := session.Timestamp(f, ss.By).Sub(time.UnixMilli(ss.Origin))
 	return s.m.MediaFragment(ctx, ss, playback.APIHLS, f, track, at, nil, w)
+}
+
+// TSFragment writes one fragment, every track, as an MPEG-TS segment
+// (GetTSFragment), on the same session timeline as MediaFragment.
+func (s *Service) TSFragment(ctx context.Context, token string, number uint64, w io.Writer) error {
+	ss, err := s.open(token, true)
+	if err != nil {
+		return err
+	}
+	f, err := s.m.Fragment(ctx, ss, number)
+	if err != nil {
+		return err
+	}
+	var frag playback.Fragment
+	if err := s.src.Read(ctx, f, &frag); err != nil {
+		return err
+	}
+	if err := session.CheckTracks(frag.Header, playback.APIHLS, true); err != nil {
+		return err
+	}
+	at := session.Timestamp(f, ss.By).Sub(time.UnixMilli(ss.Origin))
+	var b bytes.Buffer
+	if err := playback.TSSegment(&b, &frag, at.Nanoseconds()); err != nil {
+		return err
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// open verifies a token and that the session's container is the one the
+// resource serves: a session is only its requested format (§5).
+func (s *Service) open(token string, ts bool) (*session.Session, error) {
+	ss, err := s.m.Open(token)
+	if err != nil {
+		return nil, err
+	}
+	if ss.TS != ts {
+		want := "FRAGMENTED_MP4"
+		if ss.TS {
+			want = "MPEG_TS"
+		}
+		return nil, errkind.New(playback.ErrInvalidArgument, "The session's ContainerFormat is %s; this resource is not part of it.", want)
+	}
+	return ss, nil
 }

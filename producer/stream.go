@@ -134,6 +134,20 @@ func (s *Stream) PutFrame(ctx context.Context, f Frame) error {
 	return err
 }
 
+// EndFragment completes the fragment in progress now, instead of when the
+// next fragment's first frame is put, so that it is sent, and acknowledged,
+// one frame interval sooner. Call it when the encoder knows that the next
+// frame is a key frame (the end of a GOP, or of the media): the next frame
+// of the fragmenting track must then be a key frame, and frames put before
+// it are refused. Without a fragment in progress it does nothing.
+func (s *Stream) EndFragment() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		s.sealFragment()
+	}
+}
+
 func (s *Stream) putFrame(f *Frame) (dropped []*fragment, err error) {
 	if s.failed != nil {
 		return nil, s.failed

@@ -228,3 +228,25 @@ func TestDefinitionValidation(t *testing.T) {
 	require.False(t, d.NoKeyFrameFragmentation || d.NoFrameTimecodes || d.RelativeFragmentTimes)
 	require.Zero(t, StreamDefinition{Name: "x", NoRetention: true}.withDefaults(time.Now()).Retention)
 }
+
+// TestEndFragment: EndFragment completes the fragment at once; the next
+// fragment must start with a key frame.
+func TestEndFragment(t *testing.T) {
+	s := offlineStream(t, StreamDefinition{Tracks: rawTrack()})
+	for i := range 25 {
+		require.NoError(t, putSynthetic(s, i, 25, 100))
+	}
+	require.Zero(t, s.Metrics().FragmentsPut, "the fragment is open until its end is known")
+	s.EndFragment()
+	require.EqualValues(t, 1, s.Metrics().FragmentsPut)
+	s.EndFragment() // nothing open: no effect
+	require.EqualValues(t, 1, s.Metrics().FragmentsPut)
+	// Frame 25 is a key frame; a non-key frame before it is refused.
+	ts := 25 * 40 * time.Millisecond
+	err := s.PutFrame(context.Background(), Frame{TrackID: 1, DTS: ts, PTS: ts, Data: make([]byte, 100)})
+	require.ErrorIs(t, err, ErrInvalidFrame)
+	require.NoError(t, putSynthetic(s, 25, 25, 100))
+	require.NoError(t, putSynthetic(s, 26, 25, 100))
+	s.EndFragment()
+	require.EqualValues(t, 2, s.Metrics().FragmentsPut)
+}

@@ -258,6 +258,12 @@ func (s *streamRun) send(ctx context.Context, plan *mediaPlan, origin time.Time,
 				s.mu.Lock()
 				rec.lastFrameIn = in
 				s.mu.Unlock()
+				// The plan knows where its fragments end: complete this one
+				// now rather than when the next one's first frame is put, as
+				// an encoder does at the end of a GOP.
+				if k+1 == plan.numFragments() || plan.fragment(k + 1)[0].Key {
+					s.stream.EndFragment()
+				}
 			}
 		}
 	}

@@ -49,6 +49,9 @@ type Config struct {
 	PutMediaConnectionsPerSec int
 	IdleAckInterval           time.Duration
 	IdleTimeout               time.Duration
+	// MaxProducerTimeAhead is how far a producer timestamp may be ahead of
+	// the server clock (ERROR 4007 beyond); 0 turns the check off.
+	MaxProducerTimeAhead time.Duration
 	// PutMediaBytesPerSec and PutMediaFragmentsPerSec pace each PutMedia
 	// session; 0 turns the limit off.
 	PutMediaBytesPerSec     int64
@@ -98,6 +101,7 @@ func Defaults() Config {
 		PutMediaConnectionsPerSec:    5,
 		IdleAckInterval:              time.Second,
 		IdleTimeout:                  30 * time.Second,
+		MaxProducerTimeAhead:         15 * time.Minute,
 		PutMediaBytesPerSec:          12_500_000,
 		GetMediaConnections:          3,
 		FragmentMetadataPointsPerSec: 10_000,
@@ -134,6 +138,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.PutMediaConnectionsPerSec, "putmedia-connections-per-second", c.PutMediaConnectionsPerSec, "new PutMedia connections allowed per stream per second")
 	fs.DurationVar(&c.IdleAckInterval, "idle-ack-interval", c.IdleAckInterval, "how often PutMedia sends IDLE while no data arrives")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close a PutMedia connection after this long without data")
+	fs.DurationVar(&c.MaxProducerTimeAhead, "max-producer-time-ahead", c.MaxProducerTimeAhead, "how far a producer timestamp may be ahead of the server clock (ERROR 4007 beyond), 0 for no check")
 	fs.Int64Var(&c.PutMediaBytesPerSec, "putmedia-bytes-per-second", c.PutMediaBytesPerSec, "PutMedia read rate per stream, 0 for no limit")
 	fs.Float64Var(&c.PutMediaFragmentsPerSec, "putmedia-fragments-per-second", c.PutMediaFragmentsPerSec, "PutMedia fragments per second per stream, 0 for no limit")
 	fs.IntVar(&c.GetMediaConnections, "getmedia-connections-per-stream", c.GetMediaConnections, "concurrent GetMedia readers allowed per stream")
@@ -292,6 +297,9 @@ func (c *Config) Validate() error {
 		if d.v <= 0 {
 			bad("%s %s: must be positive", d.name, d.v)
 		}
+	}
+	if c.MaxProducerTimeAhead < 0 {
+		bad("max-producer-time-ahead %s: must not be negative (0 turns the check off)", c.MaxProducerTimeAhead)
 	}
 	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 {
 		bad("putmedia-bytes-per-second, putmedia-fragments-per-second and max-media-bytes must not be negative")

@@ -120,6 +120,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		ConnectionsPerSecond:  cfg.PutMediaConnectionsPerSec,
 		IdleAckInterval:       cfg.IdleAckInterval,
 		IdleTimeout:           cfg.IdleTimeout,
+		MaxProducerTimeAhead:  producerTimeAhead(cfg.MaxProducerTimeAhead),
 		BytesPerSecond:        cfg.PutMediaBytesPerSec,
 		FragmentsPerSecond:    cfg.PutMediaFragmentsPerSec,
 	}, ingest.Deps{Store: s.media, Streams: s.control, Live: hub, Log: log})
@@ -279,4 +280,13 @@ func (s *Server) serveDebug() error {
 	go func() { _ = s.debug.Serve(ln) }()
 	s.log.Info("profiling served", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
 	return nil
+}
+
+// producerTimeAhead maps the setting, where 0 means no check, to
+// ingest.Config, where 0 means the default and a negative value no check.
+func producerTimeAhead(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

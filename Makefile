@@ -9,18 +9,27 @@ BENCHTIME ?= 1x
 run:
 	$(GO) run ./cmd/kvsd
 
-## deps: install what the tests drive (Debian packages, as root) and the Go modules
+## deps: install what the tests drive (Debian packages, as root), the Go modules and the
+##       browser test's npm packages (web/playback-test)
 deps:
 	@missing=""; \
 	[ -x /usr/bin/aws ] || missing="$$missing awscli"; \
 	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
 	command -v curl >/dev/null || missing="$$missing curl"; \
 	/usr/bin/python3 -c 'import boto3' 2>/dev/null || missing="$$missing python3-boto3"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	$(GO) mod download
+	@# hls.js, dashjs and playwright-core for the browser playback test, exactly as
+	@# locked; none has an install script and playwright-core downloads no browser
+	@# (the test drives /usr/bin/chromium). Skipped while node_modules matches the lock.
+	@[ web/playback-test/node_modules/.package-lock.json -nt web/playback-test/package-lock.json ] || \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix web/playback-test --ignore-scripts --no-audit --no-fund
 
 ## test: every test, with the race detector, plus a short fuzz pass
 test: lint

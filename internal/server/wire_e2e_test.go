@@ -80,7 +80,7 @@ func TestRouting(t *testing.T) {
 	requireRawError(t, srv.Post(t, "/nope", `{}`), "UnknownOperationException", http.StatusNotFound)
 	requireRawError(t, srv.Do(t, http.MethodGet, "/describeStream", "", kvsdtest.DefaultSigning(), nil), "UnknownOperationException", http.StatusNotFound)
 	// Known operations that later work will implement answer clearly.
-	for _, p := range []string{"/createSignalingChannel", "/getImages", "/getDASHStreamingSessionURL", "/v1/get-ice-server-config", "/joinStorageSession"} {
+	for _, p := range []string{"/createSignalingChannel", "/getImages", "/getSignalingChannelEndpoint", "/v1/get-ice-server-config", "/joinStorageSession"} {
 		requireRawError(t, srv.Post(t, p, `{}`), "NotImplementedException", http.StatusNotImplemented)
 	}
 	// Actions without output answer 200 with an empty body.

@@ -243,6 +243,8 @@ type memFragment struct {
 	off    int
 	recLen int
 	ch     chan error
+	// encoded is closed once the record's bytes are in place.
+	encoded chan struct{}
 }
 
 func (mf *memFragment) record() []byte {
@@ -260,6 +262,8 @@ type fragBatch struct {
 	frags  []*memFragment
 	bytes  int64
 	first  time.Time
+	// encoding counts Appends still copying into blocks.
+	encoding sync.WaitGroup
 }
 
 // OpenFragments opens (creating if needed) the media store in dir: it
@@ -409,14 +413,24 @@ func (s *Fragments) Append(ctx context.Context, nf store.NewFragment) (store.Fra
 		b.first = time.Now()
 	}
 	blk, off := s.allocLocked(b, recLen)
-	mf := &memFragment{frag: f, stream: ms, header: h, batch: b, blk: blk, off: off, recLen: recLen, ch: make(chan error, 1)}
-	encodeRecord(mf.record(), recordMedia, f.Number, nf.Stream, nf.Media, checksum)
+	mf := &memFragment{frag: f, stream: ms, header: h, batch: b, blk: blk, off: off, recLen: recLen, ch: make(chan error, 1),
+		encoded: make(chan struct{})}
+	rec := mf.record()
 	b.frags = append(b.frags, mf)
 	b.bytes += int64(recLen)
 	s.pendingBytes += int64(recLen)
 	s.frags[f.Number] = mf
 	ms.frags = append(ms.frags, mf)
+	b.encoding.Add(1)
 	s.mu.Unlock()
+	// Copy the media into its reserved place outside the lock: for large
+	// fragments the copy is the longest part of Append, and holding mu for
+	// it stalled every other stream's Append and the committer's finish.
+	// The committer waits for b.encoding before it writes the batch, and
+	// ReadMedia for mf.encoded.
+	encodeRecord(rec, recordMedia, f.Number, nf.Stream, nf.Media, checksum)
+	close(mf.encoded)
+	b.encoding.Done()
 	s.kickWriter()
 	return f, mf.ch, nil
 }
@@ -641,16 +655,33 @@ func matches(q store.FragmentQuery, f store.Fragment) bool {
 // pread through a cached handle and verified against both record checksums.
 func (s *Fragments) ReadMedia(ctx context.Context, f store.Fragment, dst []byte) ([]byte, error) {
 	s.mu.Lock()
-	if mf, ok := s.frags[f.Number]; ok {
+	for {
+		mf, ok := s.frags[f.Number]
+		if !ok {
+			break
+		}
 		if mf.frag.Stream != f.Stream {
 			s.mu.Unlock()
 			return dst, store.ErrNotFound
 		}
-		// Copy under the lock: the committer recycles the batch's blocks
-		// once the fragment has left memory.
-		dst = append(dst, mf.payload()...)
+		select {
+		case <-mf.encoded:
+			// Copy under the lock: the committer recycles the batch's
+			// blocks once the fragment has left memory.
+			dst = append(dst, mf.payload()...)
+			s.mu.Unlock()
+			return dst, nil
+		default:
+		}
+		// Its Append is still copying: wait, then look again (it may
+		// have been committed meanwhile).
 		s.mu.Unlock()
-		return dst, nil
+		select {
+		case <-mf.encoded:
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		}
+		s.mu.Lock()
 	}
 	ms := s.streams[f.Stream]
 	s.mu.Unlock()

@@ -171,6 +171,7 @@ func (s *Fragments) commit(ctx context.Context) {
 		hdrRes = s.headerSeq.next - 1 + sequenceWindow
 	}
 	s.mu.Unlock()
+	b.encoding.Wait() // Appends still copying their media into b
 
 	p := s.layout(ctx, b)
 	var err error

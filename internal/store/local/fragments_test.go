@@ -2,13 +2,16 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -386,4 +389,31 @@ func TestFragmentsCloseTwice(t *testing.T) {
 func runCmd(name string, args ...string) (string, error) {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	return string(out), err
+}
+
+// TestFragmentsReadWhileAppending reads each fragment back while other
+// streams' Appends are still copying their media (outside the store lock):
+// a pending fragment is never read before its bytes are in place.
+func TestFragmentsReadWhileAppending(t *testing.T) {
+	s := openTestFragments(t, t.TempDir(), FragmentsOptions{})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		arn := fmt.Sprintf("%s-%d", testARN, w)
+		wg.Go(func() {
+			for i := range 40 {
+				f, _, err := s.Append(ctx, newFragment(arn, i, 1<<20, nil))
+				if !assert.NoError(t, err) {
+					return
+				}
+				// Immediately: usually still pending, sometimes committed.
+				media, err := s.ReadMedia(ctx, f, nil)
+				if !assert.NoError(t, err) {
+					return
+				}
+				assert.Equal(t, mediaFor(arn, f.ProducerTimestamp, 1<<20), media, "fragment %d of %s", f.Number, arn)
+			}
+		})
+	}
+	wg.Wait()
 }

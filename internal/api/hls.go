@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/openkvs/openkvs/internal/media"
 	"github.com/openkvs/openkvs/internal/playback/hls"
@@ -69,8 +70,17 @@ func (h *Handler) getHLSStreamingSessionURL(w http.ResponseWriter, r *http.Reque
 // authorizes it; these GETs carry no SigV4 signature.
 func (h *Handler) hlsResource(contentType string, serve func(ctx context.Context, q queryArgs, w io.Writer) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var b bytes.Buffer
-		if err := serve(r.Context(), queryArgs{r}, &b); err != nil {
+		// The whole resource is made before the status is sent, so that
+		// an error gets its documented status; the buffers are reused
+		// because live viewers ask for a segment every second or two.
+		b := resourceBufs.Get().(*bytes.Buffer)
+		b.Reset()
+		defer func() {
+			if b.Cap() <= maxPooledResource {
+				resourceBufs.Put(b)
+			}
+		}()
+		if err := serve(r.Context(), queryArgs{r}, b); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", contentType)
@@ -80,6 +90,12 @@ func (h *Handler) hlsResource(contentType string, serve func(ctx context.Context
 		return nil
 	}
 }
+
+var resourceBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledResource keeps buffers of unusually large segments out of the
+// pool, so that one does not stay allocated for good.
+const maxPooledResource = 4 << 20
 
 // queryArgs reads and checks the query parameters of playback URLs.
 type queryArgs struct{ r *http.Request }

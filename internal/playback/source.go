@@ -29,6 +29,7 @@ type Source struct {
 	mu      sync.Mutex
 	headers map[headerKey]*Header
 	pool    sync.Pool // *demuxer
+	cache   *fragmentCache
 }
 
 type headerKey struct {
@@ -40,9 +41,12 @@ type headerKey struct {
 // only costs a re-parse.
 const maxCachedHeaders = 1024
 
-// NewSource returns a Source over st.
+// NewSource returns a Source over st, with a fragment cache of
+// DefaultCacheBytes for Cached.
 func NewSource(st Store) *Source {
-	return &Source{store: st, headers: map[headerKey]*Header{}}
+	s := &Source{store: st, headers: map[headerKey]*Header{}}
+	s.SetCacheBytes(DefaultCacheBytes)
+	return s
 }
 
 // Store returns the underlying store.

@@ -222,8 +222,8 @@ func (s *Service) TSFragment(ctx context.Context, token string, number uint64, w
 	if err != nil {
 		return err
 	}
-	var frag playback.Fragment
-	if err := s.src.Read(ctx, f, &frag); err != nil {
+	frag, err := s.src.Cached(ctx, f)
+	if err != nil {
 		return err
 	}
 	if err := session.CheckTracks(frag.Header, playback.APIHLS, true); err != nil {
@@ -231,7 +231,7 @@ func (s *Service) TSFragment(ctx context.Context, token string, number uint64, w
 	}
 	at := session.Timestamp(f, ss.By).Sub(time.UnixMilli(ss.Origin))
 	var b bytes.Buffer
-	if err := playback.TSSegment(&b, &frag, at.Nanoseconds()); err != nil {
+	if err := playback.TSSegment(&b, frag, at.Nanoseconds()); err != nil {
 		return err
 	}
 	_, err = w.Write(b.Bytes())

@@ -171,8 +171,8 @@ func (m *Manager) InitFragment(ctx context.Context, ss *Session, api playback.AP
 // vets the fragment's header first.
 func (m *Manager) MediaFragment(ctx context.Context, ss *Session, api playback.API, f store.Fragment, track int, at time.Duration,
 	check func(*playback.Header) error, w io.Writer) error {
-	var frag playback.Fragment
-	if err := m.src.Read(ctx, f, &frag); err != nil {
+	frag, err := m.src.Cached(ctx, f)
+	if err != nil {
 		return err
 	}
 	if err := CheckTracks(frag.Header, api, ss.TS); err != nil {
@@ -198,10 +198,5 @@ func (m *Manager) MediaFragment(ctx context.Context, ss *Session, api playback.A
 		// not overlap or gap by a few samples between segments.
 		base = int64(math.Round(float64(base)/playback.AACFrameSamples)) * playback.AACFrameSamples
 	}
-	var b bytes.Buffer
-	if err := playback.MediaSegment(&b, uint32(f.Number%(1<<31))+1, uint64(max(base, 0)), samples); err != nil {
-		return err
-	}
-	_, err := w.Write(b.Bytes())
-	return err
+	return playback.MediaSegment(w, uint32(f.Number%(1<<31))+1, uint64(max(base, 0)), samples)
 }

@@ -41,7 +41,8 @@ func (t *Track) NsTo(ns int64) int64 { return nsTo(ns, t.Timescale) }
 // with a key frame, so the fragment is a closed unit. The last sample lasts
 // as long as the one before it, since the next fragment is not read.
 //
-// AAC frames always decode to 1024 samples, so audio is timed by sample
+// Audio frames decode to a known number of samples (1024 for AAC, the
+// byte count for G.711, the TOC's for Opus), so audio is timed by sample
 // count from the first frame; Matroska's millisecond timestamps would
 // otherwise make every duration jitter by a few samples. A jump of more than
 // half a frame is kept as a gap.
@@ -71,14 +72,15 @@ func (f *Fragment) samples(ti int, dst []Sample, shift bool) []Sample {
 	if len(ss) == 0 {
 		return dst
 	}
-	if t.Codec == CodecAAC {
+	if t.Codec.Audio() {
 		next := ss[0].DTS
 		for i := range ss {
-			if ss[i].DTS-next > AACFrameSamples/2 {
+			n := t.frameSamples(ss[i].Data)
+			if ss[i].DTS-next > max(n, 1)/2 {
 				next = ss[i].DTS
 			}
-			ss[i].DTS, ss[i].Dur, ss[i].Key = next, AACFrameSamples, true
-			next += AACFrameSamples
+			ss[i].DTS, ss[i].Dur, ss[i].Key = next, uint32(n), true
+			next += n
 		}
 		return dst
 	}

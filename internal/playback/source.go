@@ -163,13 +163,15 @@ func (d *demuxer) demux(h *Header, media []byte, dst *Fragment) error {
 			}
 			pts := int64(b.Timestamp) * scale
 			n := b.NumFrames()
+			var laced int64 // samples of the block's frames before this one
 			for i := range n {
 				data := b.Frame(i)
 				f := Frame{Track: ti, PTS: pts, Key: b.Keyframe()}
-				if i > 0 && h.Tracks[ti].Codec == CodecAAC {
-					// Laced AAC frames share the block timestamp; each
-					// decodes to 1024 samples.
-					f.PTS += int64(i) * AACFrameSamples * 1_000_000_000 / int64(h.Tracks[ti].Timescale)
+				if t := &h.Tracks[ti]; t.Codec.Audio() {
+					// Laced audio frames share the block timestamp; each
+					// starts where the one before it ends.
+					f.PTS += laced * 1_000_000_000 / int64(t.Timescale)
+					laced += t.frameSamples(data)
 				}
 				d.sizes = append(d.sizes, len(data))
 				dst.buf = append(dst.buf, data...)

@@ -2,6 +2,7 @@ package playback
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,9 @@ const (
 	CodecH264          // V_MPEG4/ISO/AVC
 	CodecH265          // V_MPEGH/ISO/HEVC, also spelled V_MPEG/ISO/HEVC
 	CodecAAC           // A_AAC
+	CodecG711A         // A_MS/ACM with WAVEFORMATEX wFormatTag 6 (A-law)
+	CodecG711U         // A_MS/ACM with WAVEFORMATEX wFormatTag 7 (μ-law)
+	CodecOpus          // A_OPUS
 )
 
 func codecOf(id string) Codec {
@@ -34,12 +38,25 @@ func codecOf(id string) Codec {
 		return CodecH265
 	case "A_AAC", "A_AAC/MPEG4/LC", "A_AAC/MPEG2/LC":
 		return CodecAAC
+	case "A_MS/ACM":
+		// Which G.711 law is in the CodecPrivate; newTrack decides.
+		return CodecG711A
+	case "A_OPUS":
+		return CodecOpus
 	}
 	return CodecUnknown
 }
 
 // Video reports whether the codec is a video codec.
 func (c Codec) Video() bool { return c == CodecH264 || c == CodecH265 }
+
+// Audio reports whether the codec is an audio codec.
+func (c Codec) Audio() bool { return c >= CodecAAC && c <= CodecOpus }
+
+// KVSAudio reports whether KVS itself plays the codec over HLS: AAC only.
+// G.711 and Opus are ours, in fMP4 only (MPEG-TS has no mapping for them
+// that players read).
+func (c Codec) KVSAudio() bool { return c == CodecAAC }
 
 // VideoTimescale is the MP4 timescale of video tracks: 90 kHz divides the
 // millisecond timestamps of Matroska exactly and every common frame rate.
@@ -134,12 +151,12 @@ func (h *Header) Check(api API) error {
 	first := ts[0].Codec
 	switch {
 	case first.Video():
-	case first == CodecAAC && api != APIClip && len(ts) == 1:
+	case first.Audio() && api != APIClip && len(ts) == 1:
 	default:
 		return errkind.New(ErrUnsupportedStreamMediaType, "Track 1 has codec %q; it must be V_MPEG4/ISO/AVC or V_MPEGH/ISO/HEVC.", ts[0].CodecID)
 	}
-	if len(ts) == 2 && ts[1].Codec != CodecAAC {
-		return errkind.New(ErrUnsupportedStreamMediaType, "Track 2 has codec %q; it must be A_AAC.", ts[1].CodecID)
+	if len(ts) == 2 && !ts[1].Codec.Audio() {
+		return errkind.New(ErrUnsupportedStreamMediaType, "Track 2 has codec %q; it must be A_AAC, A_MS/ACM (G.711) or A_OPUS.", ts[1].CodecID)
 	}
 	return nil
 }
@@ -246,6 +263,127 @@ func newTrack(e mkv.TrackEntry) (Track, error) {
 		t.CodecString = fmt.Sprintf("mp4a.40.%d", asc.ObjectType)
 		esds := mp4.CreateEsdsBox(bytes.Clone(e.CodecPrivate))
 		t.entry = mp4.CreateAudioSampleEntryBox("mp4a", uint16(max(t.Channels, 1)), 16, uint16(asc.SamplingFrequency), esds)
+	case CodecG711A:
+		if err := t.g711(e.CodecPrivate); err != nil {
+			if errors.Is(err, ErrUnsupportedStreamMediaType) {
+				return t, err
+			}
+			return t, bad(err)
+		}
+	case CodecOpus:
+		if err := t.opus(e.CodecPrivate); err != nil {
+			return t, bad(err)
+		}
 	}
 	return t, nil
+}
+
+// g711 reads the WAVEFORMATEX that the KVS producer SDKs (and ffmpeg)
+// write as the CodecPrivate of A_MS/ACM G.711 tracks: wFormatTag,
+// nChannels, nSamplesPerSec, nAvgBytesPerSec, nBlockAlign, wBitsPerSample,
+// little-endian. The MP4 sample entry is the QuickTime 'alaw' or 'ulaw',
+// which ffmpeg and Apple players read; it needs no decoder configuration.
+func (t *Track) g711(cpd []byte) error {
+	if len(cpd) < 16 {
+		return fmt.Errorf("WAVEFORMATEX of %d bytes", len(cpd))
+	}
+	tag := binary.LittleEndian.Uint16(cpd)
+	channels := int(binary.LittleEndian.Uint16(cpd[2:]))
+	rate := int(binary.LittleEndian.Uint32(cpd[4:]))
+	name := ""
+	switch tag {
+	case 6:
+		t.Codec, name = CodecG711A, "alaw"
+	case 7:
+		t.Codec, name = CodecG711U, "ulaw"
+	default:
+		return errkind.New(ErrUnsupportedStreamMediaType, "Track %d is A_MS/ACM with wFormatTag %d; playback supports G.711 A-law (6) and μ-law (7).", t.Number, tag)
+	}
+	if channels < 1 || channels > 8 || rate < 1 || rate > 0xffff {
+		return fmt.Errorf("%d channels at %d Hz", channels, rate)
+	}
+	t.SampleRate, t.Channels, t.Timescale, t.CodecString = rate, channels, uint32(rate), name
+	t.entry = mp4.CreateAudioSampleEntryBox(name, uint16(channels), 16, uint16(rate), nil)
+	return nil
+}
+
+// opus reads the OpusHead of an A_OPUS CodecPrivate (RFC 7845 §5.1,
+// little-endian) into the dOps box of the 'Opus' sample entry (Opus in
+// ISOBMFF, big-endian). Opus always decodes at 48 kHz, the MP4 timescale.
+func (t *Track) opus(cpd []byte) error {
+	if len(cpd) < 19 || string(cpd[:8]) != "OpusHead" {
+		return errors.New("no OpusHead")
+	}
+	d := &mp4.DopsBox{
+		OutputChannelCount: cpd[9],
+		// PreSkip is 0: it trims the decoder's warm-up at the start of
+		// the stream, but a segment or clip almost never starts there,
+		// and ffmpeg applies it again at every HLS and DASH segment,
+		// which moved each segment's audio 6.5 ms early.
+		PreSkip:              0,
+		InputSampleRate:      binary.LittleEndian.Uint32(cpd[12:]),
+		OutputGain:           int16(binary.LittleEndian.Uint16(cpd[16:])),
+		ChannelMappingFamily: cpd[18],
+	}
+	if d.OutputChannelCount == 0 {
+		return errors.New("0 channels")
+	}
+	if d.ChannelMappingFamily != 0 {
+		if len(cpd) < 21+int(d.OutputChannelCount) {
+			return errors.New("short channel mapping table")
+		}
+		d.StreamCount, d.CoupledCount = cpd[19], cpd[20]
+		d.ChannelMapping = bytes.Clone(cpd[21 : 21+int(d.OutputChannelCount)])
+	}
+	t.SampleRate, t.Channels, t.Timescale, t.CodecString = OpusRate, int(d.OutputChannelCount), OpusRate, "opus"
+	t.entry = mp4.CreateAudioSampleEntryBox("Opus", uint16(d.OutputChannelCount), 16, OpusRate, d)
+	return nil
+}
+
+// OpusRate is the rate Opus decodes at, whatever the input rate.
+const OpusRate = 48000
+
+// frameSamples is how many samples (at the track's timescale) one stored
+// frame of an audio track decodes to, or 0 if unknown.
+func (t *Track) frameSamples(data []byte) int64 {
+	switch t.Codec {
+	case CodecAAC:
+		return AACFrameSamples
+	case CodecG711A, CodecG711U:
+		// One byte per sample per channel.
+		return int64(len(data) / max(t.Channels, 1))
+	case CodecOpus:
+		return opusSamples(data)
+	}
+	return 0
+}
+
+// opusSamples is the number of 48 kHz samples of an Opus packet, from its
+// TOC byte and frame count (RFC 6716 §3.1), or 0 if it is malformed.
+func opusSamples(p []byte) int64 {
+	if len(p) == 0 {
+		return 0
+	}
+	toc := p[0]
+	config := toc >> 3
+	var per int64 // samples per frame at 48 kHz
+	switch {
+	case config < 12: // SILK: 10, 20, 40, 60 ms
+		per = []int64{480, 960, 1920, 2880}[config&3]
+	case config < 16: // Hybrid: 10, 20 ms
+		per = []int64{480, 960}[config&1]
+	default: // CELT: 2.5, 5, 10, 20 ms
+		per = []int64{120, 240, 480, 960}[config&3]
+	}
+	frames := int64(1)
+	switch toc & 3 {
+	case 1, 2:
+		frames = 2
+	case 3:
+		if len(p) < 2 {
+			return 0
+		}
+		frames = int64(p[1] & 0x3f)
+	}
+	return per * frames
 }

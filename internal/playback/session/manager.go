@@ -163,13 +163,18 @@ func (m *Manager) Create(ctx context.Context, req Request, api playback.API) (st
 }
 
 // CheckTracks applies the API's track rules, and MPEG-TS's: KVS packages
-// H.264 and AAC only in TS (data-plane-api.md §1.4).
+// H.264 and AAC only in TS (data-plane-api.md §1.4); G.711 and Opus play
+// in fMP4 only.
 func CheckTracks(h *playback.Header, api playback.API, ts bool) error {
 	if err := h.Check(api); err != nil {
 		return err
 	}
-	if ts && h.Tracks[0].Codec == playback.CodecH265 {
-		return errkind.New(playback.ErrUnsupportedStreamMediaType, "ContainerFormat MPEG_TS supports H.264 and AAC only; use FRAGMENTED_MP4 for H.265.")
+	if ts {
+		for _, t := range h.Tracks {
+			if t.Codec != playback.CodecH264 && t.Codec != playback.CodecAAC {
+				return errkind.New(playback.ErrUnsupportedStreamMediaType, "ContainerFormat MPEG_TS supports H.264 and AAC only; use FRAGMENTED_MP4 for %s.", t.CodecID)
+			}
+		}
 	}
 	return nil
 }

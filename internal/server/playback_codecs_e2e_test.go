@@ -164,3 +164,48 @@ func TestPlaybackCodecsBeyondKVS(t *testing.T) {
 		})
 	}
 }
+
+// TestPlaybackH265 plays H.265 (hvc1) through HLS fMP4, DASH and GetClip
+// with ffprobe decoding every frame.
+func TestPlaybackH265(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	createStream(t, srv, "hevc", 1)
+	body := ffmpegMKV(t, 4, "libx265", false)
+	_, timecodes := clusterSplit(t, body)
+	requireAllPersisted(t, sendFile(t, srv, "hevc", "RELATIVE", body, 0), len(timecodes))
+	start := time.UnixMilli(int64(producerStart * 1000))
+	end := start.Add(time.Minute)
+
+	master, err := hlsURL(t, srv, &kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{
+		StreamName: aws.String("hevc"), PlaybackMode: amtypes.HLSPlaybackModeOnDemand,
+		HLSFragmentSelector: &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+			TimestampRange: &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(start), EndTimestamp: aws.Time(end)}},
+	})
+	require.NoError(t, err)
+	res := ffprobe(t, master)
+	require.Equal(t, "hevc", res.stream("video").CodecName)
+	require.Equal(t, "100", res.stream("video").NbReadFrames)
+
+	u, err := dashURL(t, srv, &kinesisvideoarchivedmedia.GetDASHStreamingSessionURLInput{
+		StreamName: aws.String("hevc"), PlaybackMode: amtypes.DASHPlaybackModeOnDemand,
+		DASHFragmentSelector: producerRange(start, time.Minute),
+	})
+	require.NoError(t, err)
+	res = ffprobe(t, u)
+	require.Equal(t, "100", res.stream("video").NbReadFrames)
+
+	am := archivedMedia(t, srv, "hevc", kvtypes.APINameGetClip)
+	out, err := am.GetClip(context.Background(), &kinesisvideoarchivedmedia.GetClipInput{
+		StreamName: aws.String("hevc"),
+		ClipFragmentSelector: &amtypes.ClipFragmentSelector{FragmentSelectorType: amtypes.ClipFragmentSelectorTypeProducerTimestamp,
+			TimestampRange: &amtypes.ClipTimestampRange{StartTimestamp: aws.Time(start), EndTimestamp: aws.Time(end)}},
+	})
+	require.NoError(t, err)
+	defer out.Payload.Close()
+	data, err := io.ReadAll(out.Payload)
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "clip.mp4")
+	require.NoError(t, os.WriteFile(file, data, 0o644))
+	res = ffprobe(t, file)
+	require.Equal(t, "100", res.stream("video").NbReadFrames)
+}

@@ -25,6 +25,7 @@ type putOptions struct {
 	fragment      durationValue
 	forceFragment bool
 	rtspTCP       bool
+	rtspTimeout   durationValue
 	tags          []string
 	closeTimeout  durationValue
 	quiet         bool
@@ -56,6 +57,7 @@ func newPutCmd(g *globalOptions, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.forceFragment, "force-fragment", false,
 		"cut fragments at non-key frames when the source's GOP is longer than the 20 s fragment maximum (those fragments cannot be played on their own)")
 	f.BoolVar(&o.rtspTCP, "rtsp-tcp", false, "receive a camera's RTP over the RTSP connection instead of UDP")
+	f.Var(&o.rtspTimeout, "rtsp-timeout", "how long to wait for a camera to answer or send a frame (default 10s)")
 	f.StringArrayVar(&o.tags, "tag", nil, "KEY=VALUE tag for the stream (repeatable)")
 	f.Var(&o.closeTimeout, "close-timeout", "how long to wait for the last acknowledgements at the end")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
@@ -81,7 +83,7 @@ func runPut(ctx context.Context, g *globalOptions, o *putOptions, stream, source
 	camera := isCamera(source)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	src, err := mediasource.Open(ctx, source, stdin, mediasource.Options{
-		FPS: o.fps, Realtime: o.realtime, RTSPOverTCP: o.rtspTCP, Logger: log,
+		FPS: o.fps, Realtime: o.realtime, RTSPOverTCP: o.rtspTCP, RTSPTimeout: time.Duration(o.rtspTimeout), Logger: log,
 	})
 	if err != nil {
 		return explainSource(source, err)
@@ -161,6 +163,10 @@ func pump(ctx context.Context, src mediasource.Source, s *producer.Stream, sourc
 		progress.frame(f.DTS)
 		switch err := s.PutFrame(ctx, f); {
 		case err == nil, errors.Is(err, producer.ErrStorageFull):
+		case errors.Is(err, producer.ErrInvalidCodecData):
+			return fmt.Errorf("%s: the video's codec private data is missing or broken: no SPS/PPS in the container and none before "+
+				"the first key frame (%v). Remux or re-encode it so that the parameter sets are there, e.g. ffmpeg -i IN -c copy OUT.mp4, "+
+				"or for a camera enable SPS/PPS with each key frame", source, err)
 		case errors.Is(err, producer.ErrFragmentTooLong):
 			return fmt.Errorf("%s: the source has no key frame for more than 20 s, the longest fragment KVS accepts. "+
 				"Re-encode it with a key frame every 1-2 s (for example ffmpeg -i IN -c:v libx264 -g 50 -c:a copy OUT.mp4), "+

@@ -222,6 +222,15 @@ func TestPutRTSP(t *testing.T) {
 		in.Frames = append(in.Frames, f)
 	}
 	require.NoError(t, src.Close())
+	// A camera that sends no SPS/PPS at all: its video cannot be decoded.
+	broken := rtsptest.Start(t, in, rtsptest.Options{NoParameterSets: true})
+	start := time.Now()
+	_, _, err = kvsctlIn(context.Background(), nil, "--endpoint-url", srv.URL, "put", "broken", broken+"/cam", "--rtsp-tcp", "--rtsp-timeout", "2s")
+	require.ErrorContains(t, err, "no video frame for 2s")
+	require.ErrorContains(t, err, "SPS/PPS")
+	require.Less(t, time.Since(start), 10*time.Second)
+	require.NotContains(t, err.Error(), "\n")
+
 	// 4 ms a frame: about five times real time.
 	url := rtsptest.Start(t, in, rtsptest.Options{SDPParameterSets: true, FrameInterval: 4 * time.Millisecond})
 

@@ -38,12 +38,16 @@ type rtspSource struct {
 	client *gortsplib.Client
 	name   string // the URL without credentials, for messages
 	tracks []producer.Track
-	merge  *interleaver
-	frames chan rtspFrame
-	stop   chan struct{} // closed by Close: callbacks stop waiting
-	done   chan struct{} // closed when the client has ended
-	err    error         // why the client ended, valid after done
-	closed sync.Once
+	// timeout bounds the wait for the next video frame; lastVideo is when
+	// Next last returned one (or was first called).
+	timeout   time.Duration
+	lastVideo time.Time
+	merge     *interleaver
+	frames    chan rtspFrame
+	stop      chan struct{} // closed by Close: callbacks stop waiting
+	done      chan struct{} // closed when the client has ended
+	err       error         // why the client ended, valid after done
+	closed    sync.Once
 }
 
 // openRTSP connects to the camera, chooses the first H.264/H.265 media and
@@ -58,10 +62,11 @@ func openRTSP(ctx context.Context, rawURL string, opts Options, log *slog.Logger
 		timeout = 10 * time.Second
 	}
 	s := &rtspSource{
-		name:   u.Scheme + "://" + u.Host + u.Path,
-		frames: make(chan rtspFrame, rtspQueue),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		name:    u.Scheme + "://" + u.Host + u.Path,
+		timeout: timeout,
+		frames:  make(chan rtspFrame, rtspQueue),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	c := &gortsplib.Client{
 		Scheme:       u.Scheme,
@@ -227,8 +232,20 @@ func (s *rtspSource) onPacket(i int, m rtspMedia) func(*rtp.Packet) {
 func (s *rtspSource) Tracks() []producer.Track { return s.tracks }
 
 func (s *rtspSource) Next(ctx context.Context) (producer.Frame, error) {
+	// A camera can send packets that never make a video frame (no
+	// parameter sets anywhere, so no access unit can be timed) while its
+	// audio flows; gortsplib's read timeout does not see that, so Next
+	// bounds the time between video frames itself.
+	if s.lastVideo.IsZero() {
+		s.lastVideo = time.Now()
+	}
+	stalled := time.NewTimer(time.Until(s.lastVideo.Add(s.timeout)))
+	defer stalled.Stop()
 	for {
 		if f, ok := s.merge.pop(false); ok {
+			if f.TrackID == s.tracks[0].ID {
+				s.lastVideo = time.Now()
+			}
 			return f, nil
 		}
 		select {
@@ -236,6 +253,9 @@ func (s *rtspSource) Next(ctx context.Context) (producer.Frame, error) {
 			s.merge.push(in.index, in.frame)
 		case <-s.done:
 			return producer.Frame{}, fmt.Errorf("rtsp %s: connection ended: %w", s.name, s.err)
+		case <-stalled.C:
+			return producer.Frame{}, fmt.Errorf("rtsp %s: no video frame for %s (a camera that sends no SPS/PPS, neither in its SDP nor before its key frames, cannot be decoded): %w",
+				s.name, s.timeout, ErrMalformed)
 		case <-ctx.Done():
 			return producer.Frame{}, ctx.Err()
 		}

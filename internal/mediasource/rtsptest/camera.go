@@ -36,6 +36,9 @@ type Options struct {
 	// SDPParameterSets puts SPS/PPS (and VPS) in the SDP; without it they
 	// are sent in-band before each key frame, as many cameras do.
 	SDPParameterSets bool
+	// NoParameterSets sends them neither in the SDP nor in-band: a broken
+	// camera whose video cannot be decoded.
+	NoParameterSets bool
 	// FrameInterval is the wall-clock time between frames; 0 means 2 ms,
 	// about ten times faster than real time at 25 fps, so tests are short.
 	// Clients order frames by their RTP timestamps, not by arrival.
@@ -111,7 +114,7 @@ func videoFormat(t testing.TB, in Input, sdp bool) (format.Format, func([][]byte
 // ends.
 func Start(t testing.TB, in Input, opts Options) string {
 	t.Helper()
-	vf, vencode, params := videoFormat(t, in, opts.SDPParameterSets)
+	vf, vencode, params := videoFormat(t, in, opts.SDPParameterSets && !opts.NoParameterSets)
 	video := &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{vf}}
 	medias := []*description.Media{video}
 	var audio *description.Media
@@ -138,7 +141,7 @@ func Start(t testing.TB, in Input, opts Options) string {
 	must(t, c.mjpeg.Initialize())
 
 	inBand := params
-	if opts.SDPParameterSets {
+	if opts.SDPParameterSets || opts.NoParameterSets {
 		inBand = nil
 	}
 	interval := opts.FrameInterval

@@ -366,3 +366,28 @@ func TestUploadAcrossKill(t *testing.T) {
 	require.Positive(t, m.ConnectionErrors)
 	require.Zero(t, m.FragmentsDropped)
 }
+
+// TestUploadRelativeTimecodes sends cluster timecodes relative to the
+// stream's Origin, which PutMedia carries as the producer start timestamp:
+// kvsd stores the absolute producer times, and the chunks keep the
+// relative timecodes as they were sent.
+func TestUploadRelativeTimecodes(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	frames := testH264(t)
+	p := testProducer(t, srv, Options{})
+	origin := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	s, err := p.NewStream(context.Background(), StreamDefinition{Name: "relative", Origin: origin, RelativeFragmentTimes: true})
+	require.NoError(t, err)
+	putH264(t, s, frames, 0, 100)
+	closeStream(t, s)
+
+	frags, got, _ := readBack(t, srv, "relative")
+	require.Len(t, frags, 4)
+	for k, f := range frags {
+		require.Equal(t, origin.Add(time.Duration(k)*time.Second).UnixMilli(), aws.ToTime(f.ProducerTimestamp).UnixMilli(), "fragment %d", k)
+	}
+	require.Len(t, got, 100)
+	for i, g := range got {
+		require.Equal(t, int64(i*40), g.ms, "frame %d: relative timecode as sent", i)
+	}
+}

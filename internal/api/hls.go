@@ -102,6 +102,9 @@ type queryArgs struct{ r *http.Request }
 
 func (q queryArgs) token() string { return q.r.URL.Query().Get("SessionToken") }
 
+// lowLatency reports LowLatency=1, our option for low-latency HLS.
+func (q queryArgs) lowLatency() bool { return q.r.URL.Query().Get("LowLatency") == "1" }
+
 func (q queryArgs) track() (int, error) {
 	v := q.r.URL.Query().Get("TrackNumber")
 	if v == "" {
@@ -117,14 +120,42 @@ func (q queryArgs) track() (int, error) {
 func (h *Handler) hlsRoutes() map[string]func(http.ResponseWriter, *http.Request) error {
 	return map[string]func(http.ResponseWriter, *http.Request) error{
 		"/hls/v1/getHLSMasterPlaylist.m3u8": h.hlsResource("application/vnd.apple.mpegurl", func(ctx context.Context, q queryArgs, w io.Writer) error {
-			return h.hls.MasterPlaylist(ctx, q.token(), w)
+			return h.hls.MasterPlaylistLL(ctx, q.token(), q.lowLatency(), w)
 		}),
 		"/hls/v1/getHLSMediaPlaylist.m3u8": h.hlsResource("application/vnd.apple.mpegurl", func(ctx context.Context, q queryArgs, w io.Writer) error {
 			track, err := q.track()
 			if err != nil {
 				return err
 			}
-			return h.hls.MediaPlaylist(ctx, q.token(), track, w)
+			llr := hls.LLRequest{On: q.lowLatency(), MSN: -1, Part: -1}
+			for name, dst := range map[string]*int{"_HLS_msn": &llr.MSN, "_HLS_part": &llr.Part} {
+				if v := q.r.URL.Query().Get(name); v != "" {
+					n, err := strconv.Atoi(v)
+					if err != nil || n < 0 {
+						return invalid("%s %q is not valid.", name, v)
+					}
+					*dst = n
+				}
+			}
+			if llr.Part >= 0 && llr.MSN < 0 {
+				return invalid("_HLS_part needs _HLS_msn.")
+			}
+			return h.hls.MediaPlaylistLL(ctx, q.token(), track, llr, w)
+		}),
+		"/hls/v1/getMP4PartialFragment.mp4": h.hlsResource("video/mp4", func(ctx context.Context, q queryArgs, w io.Writer) error {
+			track, err := q.track()
+			if err != nil {
+				return err
+			}
+			n, ok := media.ParseFragmentNumber(q.r.URL.Query().Get("FragmentNumber"))
+			if !ok {
+				return invalid("FragmentNumber is not valid.")
+			}
+			part, err := strconv.Atoi(q.r.URL.Query().Get("Part"))
+			if err != nil || part < 0 {
+				return invalid("Part is not valid.")
+			}
+			return h.hls.PartialFragment(ctx, q.token(), track, n, part, w)
 		}),
 		"/hls/v1/getMP4InitFragment.mp4": h.hlsResource("video/mp4", func(ctx context.Context, q queryArgs, w io.Writer) error {
 			track, err := q.track()

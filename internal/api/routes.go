@@ -74,6 +74,8 @@ func (h *Handler) routeTable() map[string]route {
 		"/hls/v1/getMP4InitFragment.mp4":    get("GetMP4InitFragment"),
 		"/hls/v1/getMP4MediaFragment.mp4":   get("GetMP4MediaFragment"),
 		"/hls/v1/getTSFragment.ts":          get("GetTSFragment"),
+		// Ours: low-latency HLS parts (LowLatency=1).
+		"/hls/v1/getMP4PartialFragment.mp4": get("GetMP4PartialFragment"),
 		"/dash/v1/getDASHManifest.mpd":      get("GetDASHManifest"),
 		"/dash/v1/getMP4InitFragment.mp4":   get("GetDASHMP4InitFragment"),
 		"/dash/v1/getMP4MediaFragment.mp4":  get("GetDASHMP4MediaFragment"),

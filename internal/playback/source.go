@@ -120,7 +120,17 @@ func (s *Source) Read(ctx context.Context, f store.Fragment, dst *Fragment) erro
 		d = &demuxer{r: mkv.NewReader(nil, mkv.ReaderOptions{})}
 	}
 	defer s.pool.Put(d)
-	return d.demux(h, media, dst)
+	return d.demux(h, media, dst, false)
+}
+
+// DemuxPartial demuxes the beginning of a fragment still arriving (number
+// names it in errors): the frames complete so far, ignoring a frame cut
+// off at the end. dst keeps media.
+func DemuxPartial(h *Header, media []byte, number uint64, dst *Fragment) error {
+	d := &demuxer{r: mkv.NewReader(nil, mkv.ReaderOptions{})}
+	dst.Meta = store.Fragment{Number: number}
+	dst.Header, dst.media = h, nil
+	return d.demux(h, media, dst, true)
 }
 
 // demuxer holds a reusable Matroska reader.
@@ -132,7 +142,7 @@ type demuxer struct {
 
 // demux splits the Cluster into frames. The reader is fed the header first
 // because a Cluster is only valid inside a Segment.
-func (d *demuxer) demux(h *Header, media []byte, dst *Fragment) error {
+func (d *demuxer) demux(h *Header, media []byte, dst *Fragment, partial bool) error {
 	d.src[0].Reset(h.Raw)
 	d.src[1].Reset(media)
 	d.r.Reset(io.MultiReader(&d.src[0], &d.src[1]))
@@ -143,7 +153,7 @@ func (d *demuxer) demux(h *Header, media []byte, dst *Fragment) error {
 	inCluster := false
 	for {
 		kind, err := d.r.Next()
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || (err != nil && partial) {
 			break
 		}
 		if err != nil {

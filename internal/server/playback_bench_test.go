@@ -36,7 +36,7 @@ type liveFrame struct {
 }
 
 // makeLiveMedia encodes seconds of 720p25 H.264 at 2 Mbps with 1 s GOPs.
-func makeLiveMedia(b *testing.B, seconds int) liveMedia {
+func makeLiveMedia(b testing.TB, seconds int) liveMedia {
 	b.Helper()
 	out := filepath.Join(b.TempDir(), "live.mkv")
 	cmd := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
@@ -91,7 +91,7 @@ func makeLiveMedia(b *testing.B, seconds int) liveMedia {
 // number, when its last frame and end tag were written, and the delay from
 // then to each PERSISTED ack. started is closed once the first fragment is
 // persisted, so that playback sessions can be created.
-func liveProducer(b *testing.B, srv *kvsdtest.Server, stream string, m liveMedia, run time.Duration, started chan<- struct{}) (ends map[string]time.Time, persisted []time.Duration) {
+func liveProducer(b testing.TB, srv *kvsdtest.Server, stream string, m liveMedia, run time.Duration, started chan<- struct{}) (ends map[string]time.Time, persisted []time.Duration) {
 	if r := srv.Post(b, "/createStream", `{"StreamName":"`+stream+`","DataRetentionInHours":1}`); r.Status != 200 {
 		b.Fatal(r.Body)
 	}
@@ -152,7 +152,7 @@ func liveProducer(b *testing.B, srv *kvsdtest.Server, stream string, m liveMedia
 
 // hlsLiveSession creates a LIVE fMP4 HLS session and returns its track 1
 // media playlist URL.
-func hlsLiveSession(b *testing.B, srv *kvsdtest.Server, stream string) string {
+func hlsLiveSession(b testing.TB, srv *kvsdtest.Server, stream string) string {
 	r := srv.Post(b, "/getHLSStreamingSessionURL", `{"StreamName":"`+stream+`","PlaybackMode":"LIVE"}`)
 	if r.Status != 200 {
 		b.Fatal(r.Body)

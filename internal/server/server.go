@@ -40,6 +40,7 @@ type Server struct {
 	listener net.Listener
 	http     *http.Server
 	debug    *http.Server // pprof, when -debug-listen is set
+	hls      *hls.Service
 	url      string
 	// CertFile is the PEM certificate served, when TLS is on.
 	CertFile string
@@ -136,6 +137,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return nil, err
 	}
+	sessions.SetLive(hub)
+	s.hls = sessions
 	dashSessions, err := dash.New(dash.Config{}, playbackSrc)
 	if err != nil {
 		return nil, err
@@ -247,6 +250,9 @@ func (s *Server) Close() error {
 		errs = append(errs, s.http.Close())
 	} else if s.listener != nil {
 		errs = append(errs, s.listener.Close())
+	}
+	if s.hls != nil {
+		s.hls.Close() // its low-latency hub subscriptions
 	}
 	if s.control != nil {
 		errs = append(errs, s.control.Close())

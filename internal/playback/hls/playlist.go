@@ -20,6 +20,12 @@ import (
 // variant with the video media playlist, and the audio track, if any, as a
 // rendition.
 func (s *Service) MasterPlaylist(ctx context.Context, token string, w io.Writer) error {
+	return s.MasterPlaylistLL(ctx, token, false, w)
+}
+
+// MasterPlaylistLL is MasterPlaylist; with lowLatency its media playlist
+// URIs ask for low-latency playlists (LowLatency=1).
+func (s *Service) MasterPlaylistLL(ctx context.Context, token string, lowLatency bool, w io.Writer) error {
 	ss, err := s.m.Open(token)
 	if err != nil {
 		return err
@@ -54,6 +60,10 @@ func (s *Service) MasterPlaylist(ctx context.Context, token string, w io.Writer)
 	if dur > 0 {
 		bandwidth = size * 8 * int64(time.Second) / int64(dur)
 	}
+	ll := ""
+	if lowLatency {
+		ll = "&LowLatency=1"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-INDEPENDENT-SEGMENTS\n", version(ss))
 	codecs := h.Tracks[0].CodecString
@@ -62,7 +72,7 @@ func (s *Service) MasterPlaylist(ctx context.Context, token string, w io.Writer)
 		codecs += "," + h.Tracks[1].CodecString
 		if !ss.TS {
 			audio = `,AUDIO="audio"`
-			fmt.Fprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,AUTOSELECT=YES,URI=\"getHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=2\"\n", token)
+			fmt.Fprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"audio\",DEFAULT=YES,AUTOSELECT=YES,URI=\"getHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=2%s\"\n", token, ll)
 		}
 	}
 	fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d,CODECS=\"%s\"", bandwidth, codecs)
@@ -74,7 +84,7 @@ func (s *Service) MasterPlaylist(ctx context.Context, token string, w io.Writer)
 		// them all and names no track.
 		fmt.Fprintf(&b, "\ngetHLSMediaPlaylist.m3u8?SessionToken=%s\n", token)
 	} else {
-		fmt.Fprintf(&b, "%s\ngetHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=1\n", audio, token)
+		fmt.Fprintf(&b, "%s\ngetHLSMediaPlaylist.m3u8?SessionToken=%s&TrackNumber=1%s\n", audio, token, ll)
 	}
 	_, err = io.WriteString(w, b.String())
 	return err
@@ -100,13 +110,50 @@ func version(ss *session.Session) int {
 // configuration; for MPEG_TS, the one playlist of all tracks, with TS
 // segments and no EXT-X-MAP. track is ignored for MPEG_TS.
 func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w io.Writer) error {
+	return s.MediaPlaylistLL(ctx, token, track, LLRequest{MSN: -1, Part: -1}, w)
+}
+
+// LLRequest asks for a low-latency media playlist.
+type LLRequest struct {
+	// On asks for partial segments (LowLatency=1); only LIVE fMP4
+	// sessions of a Service with a Live source serve them.
+	On bool
+	// MSN and Part are _HLS_msn and _HLS_part (-1 when absent): the
+	// playlist is sent once it holds that segment or part (blocking
+	// playlist reload).
+	MSN, Part int
+}
+
+// MediaPlaylistLL is MediaPlaylist with low-latency HLS when asked for:
+// EXT-X-PART tags for the fragment in progress and the last two complete
+// ones, an EXT-X-PRELOAD-HINT for the next part, and blocking reload.
+func (s *Service) MediaPlaylistLL(ctx context.Context, token string, track int, llr LLRequest, w io.Writer) error {
 	ss, err := s.m.Open(token)
 	if err != nil {
 		return err
 	}
-	win, err := s.m.Window(ctx, ss)
-	if err != nil {
-		return err
+	ll := llr.On && !ss.TS && ss.Mode == ModeLive && s.tr != nil
+	deadline := time.Now().Add(blockLimit)
+	var (
+		win session.Window
+		cur *partial
+	)
+	for {
+		win, err = s.m.Window(ctx, ss)
+		if err != nil {
+			return err
+		}
+		if !ll {
+			break
+		}
+		var changed <-chan struct{}
+		cur, changed = s.tr.get(ss.Stream).snapshot()
+		if cur != nil && (cur.info.Number <= ss.After || len(win.All) > 0 && cur.info.Number <= win.All[len(win.All)-1].Number) {
+			cur = nil // stored already, or not part of the session
+		}
+		if llr.MSN < 0 || llReady(len(win.All), cur, track, llr) || !waitChange(ctx, changed, deadline) {
+			break
+		}
 	}
 	var body bytes.Buffer
 	target := 1
@@ -153,6 +200,11 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 		}
 		d := session.Extinf(win.FS, i, ss.By)
 		target = max(target, int(math.Round(d.Seconds())))
+		if ll && i >= len(win.FS)-2 {
+			if frag, err := s.src.Cached(ctx, *f); err == nil && track <= len(frag.Header.Tracks) {
+				writeParts(&body, frag, track, f.Number, token, true, false)
+			}
+		}
 		fmt.Fprintf(&body, "#EXTINF:%s,\n", strconv.FormatFloat(float64(d.Milliseconds())/1000, 'f', -1, 64))
 		if ss.TS {
 			// KVS's documented GetTSFragment; the query has no
@@ -164,11 +216,33 @@ func (s *Service) MediaPlaylist(ctx context.Context, token string, track int, w 
 		}
 		prev = f
 	}
+	if ll && cur != nil && track <= len(cur.header.Tracks) {
+		// The fragment in progress: its parts so far and a hint of the
+		// next, under the same discontinuity and date rules.
+		if ss.Disc == DiscontinuityAlways && len(win.FS) > 0 {
+			body.WriteString("#EXT-X-DISCONTINUITY\n")
+		}
+		if len(win.FS) == 0 {
+			fmt.Fprintf(&body, "#EXT-X-MAP:URI=\"getMP4InitFragment.mp4?SessionToken=%s&TrackNumber=%d&SequenceNumber=%d\"\n", token, track, ss.Header)
+		}
+		if ss.PDT {
+			ts := cur.info.ServerTimestamp
+			if ss.By == store.ByProducerTimestamp {
+				ts = cur.info.ProducerTimestamp
+			}
+			fmt.Fprintf(&body, "#EXT-X-PROGRAM-DATE-TIME:%s\n", ts.UTC().Format("2006-01-02T15:04:05.000Z"))
+		}
+		writeParts(&body, &cur.frag, track, cur.info.Number, token, cur.ended, !cur.ended)
+	}
 	if win.Ended {
 		body.WriteString("#EXT-X-ENDLIST\n")
 	}
 	var head strings.Builder
 	fmt.Fprintf(&head, "#EXTM3U\n#EXT-X-VERSION:%d\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n", version(ss), target, win.Seq)
+	if ll {
+		fmt.Fprintf(&head, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=%s\n#EXT-X-PART-INF:PART-TARGET=%s\n",
+			seconds(partHoldBack), seconds(PartTarget))
+	}
 	if discSeq > 0 {
 		fmt.Fprintf(&head, "#EXT-X-DISCONTINUITY-SEQUENCE:%d\n", discSeq)
 	}
@@ -253,4 +327,112 @@ func (s *Service) open(token string, ts bool) (*session.Session, error) {
 		return nil, errkind.New(playback.ErrInvalidArgument, "The session's ContainerFormat is %s; this resource is not part of it.", want)
 	}
 	return ss, nil
+}
+
+// seconds formats a duration as decimal seconds.
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
+
+// llReady reports whether a playlist with complete segments 0..complete-1
+// and the fragment in progress cur (segment complete) answers a blocking
+// reload: it holds segment MSN, or part Part of it.
+func llReady(complete int, cur *partial, track int, r LLRequest) bool {
+	if r.MSN < complete {
+		return true
+	}
+	if r.MSN > complete || cur == nil || r.Part < 0 || track > len(cur.header.Tracks) {
+		return false
+	}
+	return parts(&cur.frag, track-1, cur.ended) > r.Part
+}
+
+// writeParts writes the EXT-X-PART tags of a fragment's complete parts of
+// a track and, when hint, the EXT-X-PRELOAD-HINT of the next part.
+func writeParts(b *bytes.Buffer, frag *playback.Fragment, track int, number uint64, token string, ended, hint bool) {
+	ti := track - 1
+	n := parts(frag, ti, ended)
+	t := &frag.Header.Tracks[ti]
+	uri := func(i int) string {
+		return fmt.Sprintf("getMP4PartialFragment.mp4?FragmentNumber=%s&Part=%d&SessionToken=%s&TrackNumber=%d",
+			session.FormatNumber(number), i, token, track)
+	}
+	for i := range n {
+		ss := partSamples(frag, ti, i, ended && i == n-1)
+		var dur int64
+		for _, smp := range ss {
+			dur += int64(smp.Dur)
+		}
+		indep := ""
+		if len(ss) > 0 && ss[0].Key {
+			indep = ",INDEPENDENT=YES"
+		}
+		fmt.Fprintf(b, "#EXT-X-PART:DURATION=%s,URI=\"%s\"%s\n",
+			strconv.FormatFloat(float64(dur)/float64(t.Timescale), 'f', 5, 64), uri(i), indep)
+	}
+	if hint {
+		fmt.Fprintf(b, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"%s\"\n", uri(n))
+	}
+}
+
+// PartialFragment writes part number part of a fragment of one track as
+// moof+mdat (our getMP4PartialFragment.mp4, low-latency HLS). A part not
+// yet complete is waited for, up to blockLimit, as the preload hint
+// expects.
+func (s *Service) PartialFragment(ctx context.Context, token string, track int, number uint64, part int, w io.Writer) error {
+	ss, err := s.open(token, false)
+	if err != nil {
+		return err
+	}
+	if ss.Mode != ModeLive || s.tr == nil || part < 0 {
+		return errkind.New(playback.ErrInvalidArgument, "Partial fragments are served for LIVE sessions with LowLatency=1 only.")
+	}
+	deadline := time.Now().Add(blockLimit)
+	for {
+		var (
+			frag  *playback.Fragment
+			at    time.Duration
+			ended bool
+		)
+		if f, err := s.m.Fragment(ctx, ss, number); err == nil {
+			if frag, err = s.src.Cached(ctx, f); err != nil {
+				return err
+			}
+			at, ended = session.Timestamp(f, ss.By).Sub(time.UnixMilli(ss.Origin)), true
+		}
+		var changed <-chan struct{}
+		if frag == nil {
+			var cur *partial
+			cur, changed = s.tr.get(ss.Stream).snapshot()
+			if cur != nil && cur.info.Number == number && number > ss.After {
+				frag, ended = &cur.frag, cur.ended
+				meta := store.Fragment{ServerTimestamp: cur.info.ServerTimestamp, ProducerTimestamp: cur.info.ProducerTimestamp}
+				at = session.Timestamp(meta, ss.By).Sub(time.UnixMilli(ss.Origin))
+			}
+		}
+		if frag != nil && track >= 1 && track <= len(frag.Header.Tracks) {
+			if n := parts(frag, track-1, ended); part < n {
+				t := &frag.Header.Tracks[track-1]
+				all := frag.CMAFSamples(track-1, nil)
+				smp := partSamples(frag, track-1, part, ended && part == n-1)
+				if len(smp) == 0 {
+					return errkind.New(playback.ErrNotFound, "Part %d of fragment %s has no frames of track %d.", part, session.FormatNumber(number), track)
+				}
+				base := session.SegmentBase(t, at, all[0].DTS) + smp[0].DTS - all[0].DTS
+				var b bytes.Buffer
+				if err := playback.MediaSegment(&b, uint32(number%(1<<31))+1, uint64(max(base, 0)), smp); err != nil {
+					return err
+				}
+				_, err := w.Write(b.Bytes())
+				return err
+			} else if ended {
+				return errkind.New(playback.ErrNotFound, "Fragment %s has no part %d.", session.FormatNumber(number), part)
+			}
+		}
+		if changed == nil {
+			ch := make(chan struct{})
+			changed = ch
+		}
+		if !waitChange(ctx, changed, deadline) {
+			return errkind.New(playback.ErrNotFound, "Part %d of fragment %s is not available.", part, session.FormatNumber(number))
+		}
+	}
 }

@@ -28,6 +28,21 @@ const (
 type Service struct {
 	m   *session.Manager
 	src *playback.Source
+	tr  *trackers // nil without low-latency HLS
+}
+
+// SetLive turns on low-latency HLS (LowLatency=1 on a LIVE fMP4
+// session's playlist URLs), fed with frames as they arrive from l. Call
+// it before the Service is used.
+func (s *Service) SetLive(l Live) {
+	s.tr = &trackers{live: l, stop: make(chan struct{}), m: map[string]*tracker{}}
+}
+
+// Close ends the low-latency subscriptions.
+func (s *Service) Close() {
+	if s.tr != nil {
+		s.tr.once.Do(func() { close(s.tr.stop) })
+	}
 }
 
 // New returns a Service reading through src.

@@ -191,12 +191,20 @@ func (m *Manager) MediaFragment(ctx context.Context, ss *Session, api playback.A
 	if len(samples) == 0 {
 		return errkind.New(playback.ErrNotFound, "Fragment %s has no frames of track %d.", FormatNumber(f.Number), track)
 	}
-	base := t.NsTo(at.Nanoseconds()) + samples[0].DTS
+	base := SegmentBase(t, at, samples[0].DTS)
+	return playback.MediaSegment(w, uint32(f.Number%(1<<31))+1, uint64(max(base, 0)), samples)
+}
+
+// SegmentBase is the base media decode time of a fragment's segment of
+// track t: the fragment's start at on the session timeline plus its first
+// sample's decode time first.
+func SegmentBase(t *playback.Track, at time.Duration, first int64) int64 {
+	base := t.NsTo(at.Nanoseconds()) + first
 	if t.Codec == playback.CodecAAC {
 		// Snap to the AAC frame grid: timestamps have millisecond
 		// precision, frames are 1024 samples, and continuous audio must
 		// not overlap or gap by a few samples between segments.
 		base = int64(math.Round(float64(base)/playback.AACFrameSamples)) * playback.AACFrameSamples
 	}
-	return playback.MediaSegment(w, uint32(f.Number%(1<<31))+1, uint64(max(base, 0)), samples)
+	return base
 }

@@ -1,0 +1,107 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/openkvs/openkvs/internal/kvsdtest"
+)
+
+var (
+	partRE = regexp.MustCompile(`#EXT-X-PART:DURATION=([0-9.]+),URI="([^"]+)"`)
+	hintRE = regexp.MustCompile(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"`)
+)
+
+// TestLowLatencyHLS checks LowLatency=1 on a LIVE session of a stream
+// written frame by frame in real time: parts of the fragment in progress
+// with a preload hint, a blocking reload that returns once the hinted part
+// is there, and parts of a complete fragment that ffprobe decodes, with
+// every frame, after the init segment.
+func TestLowLatencyHLS(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	m := makeLiveMedia(t, 4)
+	started := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		liveProducer(t, srv, "ll", m, 8*time.Second, started)
+	}()
+	<-started
+	r := srv.Post(t, "/getHLSStreamingSessionURL", `{"StreamName":"ll","PlaybackMode":"LIVE","DiscontinuityMode":"NEVER","DisplayFragmentTimestamp":"ALWAYS"}`)
+	require.Equal(t, 200, r.Status, r.Body)
+	var out struct{ HLSStreamingSessionURL string }
+	require.NoError(t, json.Unmarshal([]byte(r.Body), &out))
+	master := out.HLSStreamingSessionURL + "&LowLatency=1"
+	status, _, text := get(t, master)
+	require.Equal(t, 200, status, text)
+	media := lines(text, "getHLSMediaPlaylist.m3u8")
+	require.Len(t, media, 1)
+	require.Contains(t, media[0], "&LowLatency=1")
+	mediaURL := resolve(t, master, media[0])
+
+	status, _, pl := get(t, mediaURL)
+	require.Equal(t, 200, status, pl)
+	require.Contains(t, pl, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.75\n")
+	require.Contains(t, pl, "#EXT-X-PART-INF:PART-TARGET=0.25\n")
+	hint := hintRE.FindStringSubmatch(pl)
+	require.NotNil(t, hint, pl)
+
+	// Block for the hinted part: the next reload returns once it is
+	// listed, within about one part.
+	seq, err := strconv.Atoi(strings.TrimPrefix(lines(pl, "#EXT-X-MEDIA-SEQUENCE:")[0], "#EXT-X-MEDIA-SEQUENCE:"))
+	require.NoError(t, err)
+	msn := seq + len(lines(pl, "#EXTINF:"))
+	part := regexp.MustCompile(`Part=(\d+)`).FindStringSubmatch(hint[1])[1]
+	t0 := time.Now()
+	status, _, next := get(t, mediaURL+"&_HLS_msn="+strconv.Itoa(msn)+"&_HLS_part="+part)
+	waited := time.Since(t0)
+	require.Equal(t, 200, status, next)
+	require.Contains(t, next, `URI="`+hint[1]+`"`)
+	require.Less(t, waited, 1500*time.Millisecond)
+	t.Logf("blocking reload for %s returned after %v", hint[1], waited)
+
+	// A hinted part is served as soon as it is complete.
+	hint = hintRE.FindStringSubmatch(next)
+	require.NotNil(t, hint, next)
+	status, hdr, body := get(t, resolve(t, master, hint[1]))
+	require.Equal(t, 200, status, body)
+	require.Equal(t, "video/mp4", hdr.Get("Content-Type"))
+
+	<-done
+	// Once complete, a fragment keeps its parts (the newest two
+	// fragments list them): init + its parts decode to the whole GOP.
+	status, _, pl = get(t, mediaURL)
+	require.Equal(t, 200, status, pl)
+	parts := partRE.FindAllStringSubmatch(pl, -1)
+	require.NotEmpty(t, parts, pl)
+	first := regexp.MustCompile(`FragmentNumber=(\d+)`).FindStringSubmatch(parts[0][2])[1]
+	initURI := strings.TrimSuffix(strings.TrimPrefix(lines(pl, "#EXT-X-MAP:URI=")[0], `#EXT-X-MAP:URI="`), `"`)
+	_, _, init := get(t, resolve(t, master, initURI))
+	file := []byte(init)
+	var total float64
+	for _, p := range parts {
+		if !strings.Contains(p[2], "FragmentNumber="+first+"&") {
+			continue
+		}
+		d, err := strconv.ParseFloat(p[1], 64)
+		require.NoError(t, err)
+		total += d
+		status, _, b := get(t, resolve(t, master, p[2]))
+		require.Equal(t, http.StatusOK, status, b)
+		file = append(file, b...)
+	}
+	require.InDelta(t, 1.0, total, 0.001, "one GOP of 1 s")
+	path := filepath.Join(t.TempDir(), "parts.mp4")
+	require.NoError(t, os.WriteFile(path, file, 0o644))
+	res := ffprobe(t, path)
+	require.Equal(t, "25", res.stream("video").NbReadFrames)
+}

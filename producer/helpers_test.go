@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"os/exec"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -189,88 +186,4 @@ func testProducer(t testing.TB, srv *kvsdtest.Server, opts Options) *Producer {
 	p, err := New(srv.AWSConfig(), opts)
 	require.NoError(t, err)
 	return p
-}
-
-// cutProxy forwards TCP connections to a target and cuts the first cuts
-// of them after a random number of octets sent to the target.
-type cutProxy struct {
-	ln     net.Listener
-	target atomic.Value // string
-	cuts   atomic.Int64
-	cut    atomic.Int64 // connections cut so far
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  []net.Conn
-	seed   uint64
-}
-
-func newCutProxy(t testing.TB, cuts int) *cutProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &cutProxy{ln: ln, seed: uint64(time.Now().UnixNano())}
-	p.cuts.Store(int64(cuts))
-	p.wg.Add(1)
-	go p.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		p.mu.Lock()
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *cutProxy) URL() string { return "http://" + p.ln.Addr().String() }
-
-func (p *cutProxy) serve() {
-	defer p.wg.Done()
-	for n := uint64(1); ; n++ {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			defer c.Close()
-			s, err := net.Dial("tcp", p.target.Load().(string))
-			if err != nil {
-				return
-			}
-			defer s.Close()
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				_, _ = io.Copy(c, s)
-				c.Close()
-			}()
-			// Only PutMedia requests are cut.
-			start := make([]byte, len("POST /putMedia"))
-			if _, err := io.ReadFull(c, start); err != nil {
-				return
-			}
-			if _, err := s.Write(start); err != nil {
-				return
-			}
-			if string(start) == "POST /putMedia" && p.cuts.Add(-1) >= 0 {
-				// Cut somewhere in the first 600 KB of the request: in the
-				// header, a cluster or between fragments.
-				limit := int64((p.seed*n*2654435761)%600_000) + 100
-				_, _ = io.CopyN(s, c, limit)
-				p.cut.Add(1)
-				c.Close()
-				s.Close()
-			} else {
-				_, _ = io.Copy(s, c)
-				s.Close()
-			}
-			<-done
-		}()
-	}
 }

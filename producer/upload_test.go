@@ -98,9 +98,11 @@ func TestUploadH264(t *testing.T) {
 // TestUploadThroughCutConnections cuts the PutMedia connection 20 times at
 // random points: every fragment is stored exactly once.
 func TestUploadThroughCutConnections(t *testing.T) {
-	proxy := newCutProxy(t, 20)
+	// Only PutMedia is cut, somewhere in its first 600 KB: in the header, a
+	// cluster or between fragments.
 	addr := kvsdtest.FreeAddr(t)
-	proxy.target.Store(addr)
+	proxy := kvsdtest.NewCutProxy(t, addr, kvsdtest.CutOptions{Cuts: 20, Upstream: true, Prefix: "POST /putMedia",
+		MinOctets: 100, MaxOctets: 600_100, Seed: uint64(time.Now().UnixNano())})
 	// Every request goes through the proxy, which cuts only PutMedia.
 	srv := kvsdtest.Start(t, func(c *config.Config) {
 		c.Listen = addr
@@ -117,12 +119,12 @@ func TestUploadThroughCutConnections(t *testing.T) {
 	// One fragment at a time, with some pacing so that cuts land on
 	// fragments in flight, until the proxy has cut 20 connections.
 	n := 0
-	for ; n < 10*25 || proxy.cut.Load() < 20 && n < 400*25; n += 25 {
+	for ; n < 10*25 || proxy.Cut() < 20 && n < 400*25; n += 25 {
 		putH264(t, s, frames, n, n+25)
 		time.Sleep(20 * time.Millisecond)
 	}
 	closeStream(t, s)
-	require.EqualValues(t, 20, proxy.cut.Load(), "cuts")
+	require.EqualValues(t, 20, proxy.Cut(), "cuts")
 	// Every frame arrived once, with its bytes and timestamp.
 	_, got, _ := readBack(t, srv, "cut")
 	byMS := map[int64][]byte{}

@@ -2,11 +2,7 @@ package server_test
 
 import (
 	"context"
-	"io"
-	"math/rand/v2"
 	"net"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,71 +13,6 @@ import (
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/parser"
 )
-
-// cuttingProxy forwards TCP connections to target and cuts the answer of
-// each of the first cuts connections after a random number of bytes.
-type cuttingProxy struct {
-	ln     net.Listener
-	target string
-	cuts   atomic.Int32
-	rng    *rand.Rand
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
-}
-
-func newCuttingProxy(t *testing.T, target string, cuts int) *cuttingProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &cuttingProxy{ln: ln, target: target, rng: rand.New(rand.NewPCG(1, 2))}
-	p.cuts.Store(int32(cuts))
-	p.wg.Add(1)
-	go p.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		p.mu.Lock()
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *cuttingProxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			defer c.Close()
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				return
-			}
-			defer s.Close()
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(s, c) }()
-			if p.cuts.Add(-1) >= 0 {
-				p.mu.Lock()
-				n := 2000 + p.rng.Int64N(60_000)
-				p.mu.Unlock()
-				_, _ = io.CopyN(c, s, n) // then drop the connection
-				return
-			}
-			_, _ = io.Copy(c, s)
-		}()
-	}
-}
-
-func (p *cuttingProxy) URL() string { return "http://" + p.ln.Addr().String() }
 
 type seenFrame struct {
 	fragment string
@@ -140,12 +71,13 @@ func TestParserConsumerResumesThroughCutConnections(t *testing.T) {
 	conn := srv.PutMedia(t, kvsdtest.PutMediaHeaders("resume"), b.Bytes())
 	conn.Close()
 	requireAllPersisted(t, conn.Until(ackWait, never), 20)
-	proxy := newCuttingProxy(t, srv.URL[len("http://"):], 6)
+	// Each of the first 6 answers is cut after 2 to 62 KB.
+	proxy := kvsdtest.NewCutProxy(t, srv.URL[len("http://"):], kvsdtest.CutOptions{Cuts: 6, MinOctets: 2000, MaxOctets: 62_000, Seed: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	seen := consume(t, ctx, proxy.URL(), 60)
 	requireExactlyOnceInOrder(t, seen, 60)
-	require.Less(t, proxy.cuts.Load(), int32(0), "every planned cut happened")
+	require.EqualValues(t, 6, proxy.Cut(), "every planned cut happened")
 }
 
 // TestParserConsumerSurvivesKVSDRestart restarts kvsd in the middle of a

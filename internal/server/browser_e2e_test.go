@@ -55,7 +55,7 @@ func servePage(t *testing.T) string {
 
 // play runs play.mjs: Chromium loads the page with the session URL and
 // must play `seconds` of it without a player error.
-func play(t *testing.T, page, kind, session string, seconds int) {
+func play(t *testing.T, page, kind, session string, seconds int) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -67,6 +67,7 @@ func play(t *testing.T, page, kind, session string, seconds int) {
 	t.Logf("play.mjs %s: %s", kind, out)
 	require.NoError(t, err, "play.mjs %s: %s\nbrowser log:\n%s", kind, out, stderr.String())
 	require.Contains(t, string(out), `"ok":true`)
+	return string(out)
 }
 
 // TestBrowserPlayback plays ON_DEMAND sessions of an ffmpeg-made H.264+AAC

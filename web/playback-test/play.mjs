@@ -5,7 +5,8 @@
 // currentTime has advanced SECONDS (default 2) past where playback
 // started. It fails on the first player or media element error, on a page
 // error, or after TIMEOUT_SECONDS (default 60). It prints one JSON line
-// with the outcome. playwright-core never downloads a browser; CHROMIUM
+// with the outcome (for llhls, the live latencies measured, in seconds).
+// playwright-core never downloads a browser; CHROMIUM
 // overrides the executable.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,7 @@ try {
   for (;;) {
     const s = await page.evaluate(() => window.playback);
     outcome = { kind, ok: false, advanced: s?.advanced, start: s?.start, currentTime: s?.currentTime,
-      codecs: s?.codecs, errors: [...(s?.errors || []), ...pageErrors.map((message) => ({ source: 'page', message }))] };
+      codecs: s?.codecs, latencies: s?.latencies, hlsLatencies: s?.hlsLatencies, errors: [...(s?.errors || []), ...pageErrors.map((message) => ({ source: 'page', message }))] };
     if (outcome.errors.length > 0) {
       outcome.reason = 'player error';
       break;

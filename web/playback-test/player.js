@@ -47,12 +47,27 @@
     fail({ source: 'page', message: 'no src parameter' });
     return;
   }
-  if (kind === 'hls') {
+  if (kind === 'hls' || kind === 'llhls') {
     if (!window.Hls || !Hls.isSupported()) {
       fail({ source: 'hls.js', message: 'hls.js is not supported here (no MediaSource?)' });
       return;
     }
-    const hls = new Hls();
+    // llhls: hls.js's low-latency mode, for sessions opened with
+    // LowLatency=1. The live latency is measured on the wall clock: now
+    // minus the EXT-X-PROGRAM-DATE-TIME position being shown (the server
+    // timestamp at which ingest received those frames), once a second
+    // after playback has advanced 1 s; hls.js's own estimate is kept too.
+    const hls = new Hls(kind === 'llhls' ? { lowLatencyMode: true } : {});
+    if (kind === 'llhls') {
+      state.latencies = [];
+      state.hlsLatencies = [];
+      setInterval(() => {
+        if (state.advanced >= 1 && hls.playingDate) {
+          state.latencies.push((Date.now() - hls.playingDate.getTime()) / 1000);
+          state.hlsLatencies.push(hls.latency);
+        }
+      }, 1000);
+    }
     hls.on(Hls.Events.ERROR, (_, data) => {
       fail({ source: 'hls.js', type: data.type, details: data.details, fatal: data.fatal,
         url: data.frag ? data.frag.url : data.url, reason: data.reason || (data.error && String(data.error)) });
@@ -75,6 +90,6 @@
     player.on(events.STREAM_INITIALIZED, () => log('dash.js: stream initialized'));
     player.initialize(video, src, true);
   } else {
-    fail({ source: 'page', message: 'kind must be hls or dash, not ' + kind });
+    fail({ source: 'page', message: 'kind must be hls, llhls or dash, not ' + kind });
   }
 })();

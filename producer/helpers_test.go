@@ -5,13 +5,11 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia"
 	amtypes "github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia/types"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -106,46 +104,11 @@ type gotFrame struct {
 // GetMediaForFragmentList, in producer-timestamp order.
 func readBack(t testing.TB, srv *kvsdtest.Server, stream string) (frags []amtypes.Fragment, frames []gotFrame, chunks []*parser.Chunk) {
 	t.Helper()
-	ctx := context.Background()
-	am := srv.ArchivedMedia()
-	in := &kinesisvideoarchivedmedia.ListFragmentsInput{StreamName: aws.String(stream), MaxResults: aws.Int64(1000)}
-	for {
-		out, err := am.ListFragments(ctx, in)
-		require.NoError(t, err)
-		frags = append(frags, out.Fragments...)
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		in.NextToken = out.NextToken
+	st := srv.ReadBack(t, stream)
+	for _, f := range st.Frames {
+		frames = append(frames, gotFrame{fragment: f.Fragment, track: f.Track, ms: f.Timestamp.Milliseconds(), key: f.Key, data: f.Data})
 	}
-	slices.SortFunc(frags, func(a, b amtypes.Fragment) int {
-		return aws.ToTime(a.ProducerTimestamp).Compare(aws.ToTime(b.ProducerTimestamp))
-	})
-	if len(frags) == 0 {
-		return nil, nil, nil
-	}
-	var numbers []string
-	for _, f := range frags {
-		numbers = append(numbers, aws.ToString(f.FragmentNumber))
-	}
-	out, err := am.GetMediaForFragmentList(ctx, &kinesisvideoarchivedmedia.GetMediaForFragmentListInput{
-		StreamName: aws.String(stream), Fragments: numbers})
-	require.NoError(t, err)
-	defer out.Payload.Close()
-	err = parser.NewReader(out.Payload, parser.Options{AcceptMissingToken: true}).Walk(parser.Handler{
-		Frame: func(c *parser.Chunk, f *parser.Frame) error {
-			frames = append(frames, gotFrame{fragment: c.FragmentNumber, track: f.Track, ms: f.Timestamp.Milliseconds(),
-				key: f.Keyframe, data: bytes.Clone(f.Data)})
-			return nil
-		},
-		ChunkEnd: func(c *parser.Chunk) error {
-			cc := *c
-			chunks = append(chunks, &cc)
-			return nil
-		},
-	})
-	require.NoError(t, err)
-	return frags, frames, chunks
+	return st.Fragments, frames, st.Chunks
 }
 
 // requireFrames checks that the stream holds exactly frames[0:n] of the

@@ -98,12 +98,21 @@ func (s *Server) Stop(t testing.TB) {
 	}
 }
 
+// sdkTransport carries the SDK clients' requests. It keeps no idle
+// connections: tests kill and restart kvsd on the same address, and a
+// connection pooled before the kill must not carry a request after it.
+var sdkTransport = func() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableKeepAlives = true
+	return tr
+}()
+
 // AWSConfig returns an aws.Config signed with the root credentials.
 func (s *Server) AWSConfig() aws.Config {
 	return aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:  &http.Client{Timeout: 30 * time.Second, Transport: sdkTransport},
 		// Tests assert on the first answer; retries would hide it.
 		RetryMaxAttempts: 1,
 	}

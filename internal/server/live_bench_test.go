@@ -158,8 +158,8 @@ func BenchmarkLiveLatency(b *testing.B) {
 func BenchmarkLiveFanOut(b *testing.B) {
 	srv := kvsdtest.Start(b, func(c *config.Config) { c.GetMediaConnections = 200 })
 	for i := range b.N {
-		_, alone := liveLatency(b, srv, fmt.Sprintf("alone%d", i), 1, 0, 20_000, 5*time.Second)
-		frames, fanned := liveLatency(b, srv, fmt.Sprintf("fan%d", i), 1, 200, 20_000, 5*time.Second)
+		_, alone := liveLatency(b, srv, fmt.Sprintf("alone%d", i), 1, 0, 20_000, 20*time.Second)
+		frames, fanned := liveLatency(b, srv, fmt.Sprintf("fan%d", i), 1, 200, 20_000, 20*time.Second)
 		reportLatency(b, frames, "")
 		reportLatency(b, alone, "ack-0-readers-")
 		reportLatency(b, fanned, "ack-200-readers-")

@@ -5,7 +5,8 @@
 // currentTime has advanced SECONDS (default 2) past where playback
 // started. It fails on the first player or media element error, on a page
 // error, or after TIMEOUT_SECONDS (default 60). It prints one JSON line
-// with the outcome (for llhls, the live latencies measured, in seconds).
+// with the outcome (for HLS with program dates, the live latencies
+// measured, in seconds).
 // playwright-core never downloads a browser; CHROMIUM
 // overrides the executable.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -40,12 +41,15 @@ try {
   const pageErrors = [];
   page.on('console', (m) => console.error(`[${kind} console.${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('response', (r) => {
+    if (r.status() >= 400) console.error(`[${kind} HTTP ${r.status()}] ${r.url().replace(/SessionToken=[^&]*/, 'SessionToken=…')}`);
+  });
   page.on('requestfailed', (r) => console.error(`[${kind} request failed] ${r.url().slice(0, 160)}: ${r.failure()?.errorText}`));
   await page.goto(pageURL, { waitUntil: 'load' });
   for (;;) {
     const s = await page.evaluate(() => window.playback);
     outcome = { kind, ok: false, advanced: s?.advanced, start: s?.start, currentTime: s?.currentTime,
-      codecs: s?.codecs, latencies: s?.latencies, hlsLatencies: s?.hlsLatencies, errors: [...(s?.errors || []), ...pageErrors.map((message) => ({ source: 'page', message }))] };
+      codecs: s?.codecs, latencies: s?.latencies, hlsLatencies: s?.hlsLatencies, warnings: s?.warnings, errors: [...(s?.errors || []), ...pageErrors.map((message) => ({ source: 'page', message }))] };
     if (outcome.errors.length > 0) {
       outcome.reason = 'player error';
       break;

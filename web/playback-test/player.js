@@ -54,11 +54,11 @@
     }
     // llhls: hls.js's low-latency mode, for sessions opened with
     // LowLatency=1. The live latency is measured on the wall clock: now
-    // minus the EXT-X-PROGRAM-DATE-TIME position being shown (the server
-    // timestamp at which ingest received those frames), once a second
-    // after playback has advanced 1 s; hls.js's own estimate is kept too.
+    // minus the EXT-X-PROGRAM-DATE-TIME position being shown, once a
+    // second after playback has advanced 1 s, for any session whose
+    // playlists carry dates; hls.js's own estimate is kept too.
     const hls = new Hls(kind === 'llhls' ? { lowLatencyMode: true } : {});
-    if (kind === 'llhls') {
+    {
       state.latencies = [];
       state.hlsLatencies = [];
       setInterval(() => {
@@ -69,8 +69,19 @@
       }, 1000);
     }
     hls.on(Hls.Events.ERROR, (_, data) => {
-      fail({ source: 'hls.js', type: data.type, details: data.details, fatal: data.fatal,
-        url: data.frag ? data.frag.url : data.url, reason: data.reason || (data.error && String(data.error)) });
+      const what = { source: 'hls.js', type: data.type, details: data.details, fatal: data.fatal,
+        url: data.frag ? data.frag.url : data.url, reason: data.reason || (data.error && String(data.error)) };
+      if (kind === 'llhls' && !data.fatal) {
+        // In low-latency mode hls.js reports, as non-fatal errors, its own
+        // recoveries: aborting a segment load once parts cover it, and a
+        // short stall when it has caught up with the live edge. They are
+        // kept and reported, not failures.
+        state.warnings = state.warnings || [];
+        state.warnings.push(what);
+        log('warning: ' + JSON.stringify(what));
+        return;
+      }
+      fail(what);
     });
     hls.on(Hls.Events.MANIFEST_PARSED, (_, data) => log('hls.js: manifest parsed, ' + data.levels.length + ' level(s)'));
     hls.loadSource(src);

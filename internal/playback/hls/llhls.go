@@ -49,8 +49,11 @@ type partial struct {
 
 // tracker follows one stream's hub events for low-latency sessions.
 type tracker struct {
-	mu      sync.Mutex
-	cur     *partial
+	mu  sync.Mutex
+	cur *partial
+	// prev is the fragment before cur, ended: it stays until the store
+	// lists it, so that a playlist never numbers cur in its place.
+	prev    *partial
 	data    []byte
 	changed chan struct{} // closed at every change, then replaced
 	used    time.Time
@@ -144,8 +147,11 @@ func (t *tracker) apply(ev live.Event) {
 	case live.FragmentBegin:
 		h, err := playback.ParseHeader(ev.Info.Header)
 		if err != nil || h.Check(playback.APIHLS) != nil {
-			t.cur = nil
+			t.cur, t.prev = nil, nil
 			break
+		}
+		if t.cur != nil && t.cur.ended {
+			t.prev = t.cur
 		}
 		t.cur = &partial{info: ev.Info, header: h}
 		t.data = t.data[:0]
@@ -174,13 +180,36 @@ func (t *tracker) apply(ev live.Event) {
 	t.changed = make(chan struct{})
 }
 
-// snapshot returns the fragment in progress (nil if none) and a channel
-// closed at the next change.
-func (t *tracker) snapshot() (*partial, <-chan struct{}) {
+// snapshot returns the oldest fragment that ingest has passed on but
+// that is not stored yet as far as the caller knows (stored reports
+// whether the store lists a fragment number), or nil, and a channel
+// closed at the next change. Between a fragment's end and its commit the
+// next one may already be arriving; the playlist must show the ended one
+// first, or it would number the new one in its place.
+func (t *tracker) snapshot(stored func(uint64) bool) (*partial, <-chan struct{}) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.used = time.Now()
+	if t.prev != nil && !stored(t.prev.info.Number) {
+		return t.prev, t.changed
+	}
+	if t.cur != nil && stored(t.cur.info.Number) {
+		return nil, t.changed
+	}
 	return t.cur, t.changed
+}
+
+// find returns the fragment number if the tracker holds it.
+func (t *tracker) find(number uint64) (*partial, <-chan struct{}) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.used = time.Now()
+	for _, p := range []*partial{t.cur, t.prev} {
+		if p != nil && p.info.Number == number {
+			return p, t.changed
+		}
+	}
+	return nil, t.changed
 }
 
 // parts is how many parts of track ti a fragment has complete: part i

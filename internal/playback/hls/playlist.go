@@ -147,10 +147,10 @@ func (s *Service) MediaPlaylistLL(ctx context.Context, token string, track int, 
 			break
 		}
 		var changed <-chan struct{}
-		cur, changed = s.tr.get(ss.Stream).snapshot()
-		if cur != nil && (cur.info.Number <= ss.After || len(win.All) > 0 && cur.info.Number <= win.All[len(win.All)-1].Number) {
-			cur = nil // stored already, or not part of the session
-		}
+		cur, changed = s.tr.get(ss.Stream).snapshot(func(n uint64) bool {
+			// Stored, or before the session: not the fragment in progress.
+			return n <= ss.After || len(win.All) > 0 && n <= win.All[len(win.All)-1].Number
+		})
 		if llr.MSN < 0 || llReady(len(win.All), cur, track, llr) || !waitChange(ctx, changed, deadline) {
 			break
 		}
@@ -401,8 +401,8 @@ func (s *Service) PartialFragment(ctx context.Context, token string, track int, 
 		var changed <-chan struct{}
 		if frag == nil {
 			var cur *partial
-			cur, changed = s.tr.get(ss.Stream).snapshot()
-			if cur != nil && cur.info.Number == number && number > ss.After {
+			cur, changed = s.tr.get(ss.Stream).find(number)
+			if cur != nil && number > ss.After {
 				frag, ended = &cur.frag, cur.ended
 				meta := store.Fragment{ServerTimestamp: cur.info.ServerTimestamp, ProducerTimestamp: cur.info.ProducerTimestamp}
 				at = session.Timestamp(meta, ss.By).Sub(time.UnixMilli(ss.Origin))

@@ -159,3 +159,38 @@ func TestBrowserLowLatencyHLS(t *testing.T) {
 	latency("hls", session())
 	require.Less(t, latency("llhls", session()+"&LowLatency=1"), 4.0)
 }
+
+// TestLowLatencyHLSRequests checks the low-latency request rules on a
+// stream without a producer: a blocking reload far ahead is refused at
+// once, LowLatency=1 adds nothing to a non-LIVE session, and a part of a
+// non-LIVE session is refused.
+func TestLowLatencyHLSRequests(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	ingestFFmpeg(t, srv, "llr", 3, false)
+	r := srv.Post(t, "/getHLSStreamingSessionURL", `{"StreamName":"llr","PlaybackMode":"LIVE"}`)
+	require.Equal(t, 200, r.Status, r.Body)
+	var out struct{ HLSStreamingSessionURL string }
+	require.NoError(t, json.Unmarshal([]byte(r.Body), &out))
+	media := strings.Replace(out.HLSStreamingSessionURL, "getHLSMasterPlaylist.m3u8?", "getHLSMediaPlaylist.m3u8?TrackNumber=1&LowLatency=1&", 1)
+	t0 := time.Now()
+	status, _, body := get(t, media+"&_HLS_msn=100")
+	require.Equal(t, 400, status, body)
+	require.Less(t, time.Since(t0), time.Second)
+	status, _, body = get(t, media+"&_HLS_part=1")
+	require.Equal(t, 400, status, "_HLS_part without _HLS_msn: %s", body)
+
+	start := time.UnixMilli(int64(producerStart * 1000))
+	r = srv.Post(t, "/getHLSStreamingSessionURL", `{"StreamName":"llr","PlaybackMode":"ON_DEMAND","HLSFragmentSelector":{"FragmentSelectorType":"PRODUCER_TIMESTAMP",`+
+		`"TimestampRange":{"StartTimestamp":`+strconv.FormatInt(start.Unix(), 10)+`,"EndTimestamp":`+strconv.FormatInt(start.Unix()+60, 10)+`}}}`)
+	require.Equal(t, 200, r.Status, r.Body)
+	require.NoError(t, json.Unmarshal([]byte(r.Body), &out))
+	vod := strings.Replace(out.HLSStreamingSessionURL, "getHLSMasterPlaylist.m3u8?", "getHLSMediaPlaylist.m3u8?TrackNumber=1&LowLatency=1&", 1)
+	status, _, pl := get(t, vod)
+	require.Equal(t, 200, status, pl)
+	require.NotContains(t, pl, "#EXT-X-PART")
+	require.NotContains(t, pl, "#EXT-X-SERVER-CONTROL")
+	fn := regexp.MustCompile(`FragmentNumber=(\d+)`).FindStringSubmatch(pl)[1]
+	part := strings.Replace(vod, "getHLSMediaPlaylist.m3u8?", "getMP4PartialFragment.mp4?FragmentNumber="+fn+"&Part=0&", 1)
+	status, _, body = get(t, part)
+	require.Equal(t, 400, status, body)
+}

@@ -243,9 +243,11 @@ func partSamples(f *playback.Fragment, ti, i int, last bool) []playback.Sample {
 			frames = append(frames, fr.PTS)
 		}
 	}
-	// all is in decode order, frames in stored order; both orders agree
-	// for streams without B-frames, which low latency needs anyway (a
-	// part cannot end between a frame and the one it is reordered with).
+	// all[k] is stored frame k of the track. Its decode time is the k-th
+	// smallest presentation time of the frames so far, which later frames
+	// do not change only without B-frames; low-latency encoders have none,
+	// and a part cannot end between a frame and the one it is reordered
+	// with anyway.
 	lo, hi := int64(i)*int64(partWindow), int64(i+1)*int64(partWindow)
 	var out []playback.Sample
 	for k := range all {

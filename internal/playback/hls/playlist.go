@@ -146,6 +146,11 @@ func (s *Service) MediaPlaylistLL(ctx context.Context, token string, track int, 
 		if !ll {
 			break
 		}
+		if llr.MSN > len(win.All)+1 {
+			// More than two segments ahead of the last complete one
+			// (RFC 8216bis §6.2.5.2): answer now rather than block.
+			return errkind.New(playback.ErrInvalidArgument, "_HLS_msn %d is beyond the playlist's next segment.", llr.MSN)
+		}
 		var changed <-chan struct{}
 		cur, changed = s.tr.get(ss.Stream).snapshot(func(n uint64) bool {
 			// Stored, or before the session: not the fragment in progress.

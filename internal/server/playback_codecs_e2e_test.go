@@ -209,3 +209,34 @@ func TestPlaybackH265(t *testing.T) {
 	res = ffprobe(t, file)
 	require.Equal(t, "100", res.stream("video").NbReadFrames)
 }
+
+// TestBrowserOpus plays H.264 with Opus audio through hls.js (fMP4) and
+// dash.js in Chromium, which decodes Opus in MP4 through MSE (G.711 it
+// does not, so G.711 is checked with ffprobe only).
+func TestBrowserOpus(t *testing.T) {
+	requireBrowser(t)
+	srv := kvsdtest.Start(t)
+	page := servePage(t)
+	createStream(t, srv, "opus", 1)
+	body := ffmpegMKVArgs(t, "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=6",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=6",
+		"-c:v", "libx264", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-ac", "2",
+		"-avoid_negative_ts", "make_zero", "-f", "matroska")
+	_, timecodes := clusterSplit(t, body)
+	requireAllPersisted(t, sendFile(t, srv, "opus", "RELATIVE", body, 0), len(timecodes))
+	start := time.UnixMilli(int64(producerStart * 1000))
+	t.Run("hls.js", func(t *testing.T) {
+		u, err := hlsURL(t, srv, &kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("opus"),
+			PlaybackMode: amtypes.HLSPlaybackModeOnDemand,
+			HLSFragmentSelector: &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+				TimestampRange: &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(start), EndTimestamp: aws.Time(start.Add(time.Minute))}}})
+		require.NoError(t, err)
+		require.Contains(t, play(t, page, "hls", u, 2), `"opus":true`, "Chromium's MSE takes Opus in MP4")
+	})
+	t.Run("dash.js", func(t *testing.T) {
+		u, err := dashURL(t, srv, &kinesisvideoarchivedmedia.GetDASHStreamingSessionURLInput{StreamName: aws.String("opus"),
+			PlaybackMode: amtypes.DASHPlaybackModeOnDemand, DASHFragmentSelector: producerRange(start, time.Minute)})
+		require.NoError(t, err)
+		play(t, page, "dash", u, 2)
+	})
+}

@@ -17,6 +17,7 @@
     codecs: {
       h264: window.MediaSource ? MediaSource.isTypeSupported('video/mp4; codecs="avc1.64001e"') : false,
       aac: window.MediaSource ? MediaSource.isTypeSupported('audio/mp4; codecs="mp4a.40.2"') : false,
+      opus: window.MediaSource ? MediaSource.isTypeSupported('audio/mp4; codecs="opus"') : false,
     },
   };
   window.playback = state;

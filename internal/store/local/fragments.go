@@ -135,6 +135,7 @@ type Fragments struct {
 	log     *slog.Logger
 	wdb     *sql.DB // one connection, used only by the committer (and Open)
 	rdb     *sql.DB // readers, so that a Get never waits behind a commit's fsync
+	reads   *stmtCache
 	readers *segmentCache
 
 	kick chan struct{} // cap 1: "there is work"
@@ -310,6 +311,7 @@ func OpenFragments(ctx context.Context, dir string, opts FragmentsOptions) (*Fra
 		log:      opts.Logger,
 		wdb:      wdb,
 		rdb:      rdb,
+		reads:    newStmtCache(rdb),
 		readers:  newSegmentCache(segDir, opts.OpenSegments),
 		kick:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
@@ -586,7 +588,11 @@ func (s *Fragments) List(ctx context.Context, q store.FragmentQuery) ([]store.Fr
 	query += ` ORDER BY number LIMIT ?`
 	args = append(args, limit)
 
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	st, err := s.reads.prepared(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("list fragments: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list fragments: %w", err)
 	}
@@ -847,7 +853,7 @@ func (s *Fragments) Close() error {
 		// no tail to repair after a clean shutdown.
 		errs = append(errs, s.w.file.Truncate(s.w.size), s.w.file.Close())
 	}
-	errs = append(errs, s.rdb.Close(), s.wdb.Close())
+	errs = append(errs, s.reads.close(), s.rdb.Close(), s.wdb.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close fragments: %w", err)
 	}

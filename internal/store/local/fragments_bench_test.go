@@ -113,3 +113,38 @@ func baselineMBps(b *testing.B, dir string, n int, chunk []byte) float64 {
 	}
 	return float64(n) * float64(len(chunk)) / elapsed.Seconds() / 1e6
 }
+
+// BenchmarkListRecent lists the last 5 fragments by server timestamp of a
+// stream with 1,000 committed ones, as a LIVE playlist request does.
+//
+//	go test -run '^$' -bench ListRecent -benchmem ./internal/store/local
+func BenchmarkListRecent(b *testing.B) {
+	ctx := context.Background()
+	s, err := OpenFragments(ctx, b.TempDir(), FragmentsOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var last store.Fragment
+	for i := range 1000 {
+		f, ch, err := s.Append(ctx, newFragment(testARN, i, 1000, nil))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 999 {
+			if err := <-ch; err != nil {
+				b.Fatal(err)
+			}
+		}
+		last = f
+	}
+	q := store.FragmentQuery{Stream: testARN, By: store.ByServerTimestamp,
+		Start: last.ServerTimestamp.Add(-9 * time.Second), End: last.ServerTimestamp}
+	b.ResetTimer()
+	for range b.N {
+		fs, err := s.List(ctx, q)
+		if err != nil || len(fs) != 5 {
+			b.Fatalf("%d fragments, %v", len(fs), err)
+		}
+	}
+}

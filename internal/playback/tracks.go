@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/Eyevinn/mp4ff/aac"
+	"github.com/Eyevinn/mp4ff/av1"
 	"github.com/Eyevinn/mp4ff/avc"
 	"github.com/Eyevinn/mp4ff/hevc"
 	"github.com/Eyevinn/mp4ff/mp4"
@@ -28,6 +29,7 @@ const (
 	CodecG711A         // A_MS/ACM with WAVEFORMATEX wFormatTag 6 (A-law)
 	CodecG711U         // A_MS/ACM with WAVEFORMATEX wFormatTag 7 (μ-law)
 	CodecOpus          // A_OPUS
+	CodecAV1           // V_AV1 (fMP4 and MP4 only)
 )
 
 func codecOf(id string) Codec {
@@ -43,12 +45,14 @@ func codecOf(id string) Codec {
 		return CodecG711A
 	case "A_OPUS":
 		return CodecOpus
+	case "V_AV1":
+		return CodecAV1
 	}
 	return CodecUnknown
 }
 
 // Video reports whether the codec is a video codec.
-func (c Codec) Video() bool { return c == CodecH264 || c == CodecH265 }
+func (c Codec) Video() bool { return c == CodecH264 || c == CodecH265 || c == CodecAV1 }
 
 // Audio reports whether the codec is an audio codec.
 func (c Codec) Audio() bool { return c >= CodecAAC && c <= CodecOpus }
@@ -137,8 +141,8 @@ const (
 	APIDASH
 )
 
-// Check applies the API's track requirements: track 1 H.264 or H.265 video
-// (or AAC audio for HLS and DASH), an optional AAC track 2, nothing more,
+// Check applies the API's track requirements: track 1 H.264, H.265 or AV1
+// video (or audio for HLS and DASH), an optional audio track 2, nothing more,
 // and codec private data that parses.
 func (h *Header) Check(api API) error {
 	if h.err != nil {
@@ -153,7 +157,7 @@ func (h *Header) Check(api API) error {
 	case first.Video():
 	case first.Audio() && api != APIClip && len(ts) == 1:
 	default:
-		return errkind.New(ErrUnsupportedStreamMediaType, "Track 1 has codec %q; it must be V_MPEG4/ISO/AVC or V_MPEGH/ISO/HEVC.", ts[0].CodecID)
+		return errkind.New(ErrUnsupportedStreamMediaType, "Track 1 has codec %q; it must be V_MPEG4/ISO/AVC, V_MPEGH/ISO/HEVC or V_AV1.", ts[0].CodecID)
 	}
 	if len(ts) == 2 && !ts[1].Codec.Audio() {
 		return errkind.New(ErrUnsupportedStreamMediaType, "Track 2 has codec %q; it must be A_AAC, A_MS/ACM (G.711) or A_OPUS.", ts[1].CodecID)
@@ -274,6 +278,10 @@ func newTrack(e mkv.TrackEntry) (Track, error) {
 		if err := t.opus(e.CodecPrivate); err != nil {
 			return t, bad(err)
 		}
+	case CodecAV1:
+		if err := t.av1(e); err != nil {
+			return t, bad(err)
+		}
 	}
 	return t, nil
 }
@@ -337,6 +345,33 @@ func (t *Track) opus(cpd []byte) error {
 	}
 	t.SampleRate, t.Channels, t.Timescale, t.CodecString = OpusRate, int(d.OutputChannelCount), OpusRate, "opus"
 	t.entry = mp4.CreateAudioSampleEntryBox("Opus", uint16(d.OutputChannelCount), 16, OpusRate, d)
+	return nil
+}
+
+// av1 reads the AV1CodecConfigurationRecord that is the CodecPrivate of a
+// V_AV1 track (the Matroska AV1 mapping uses the ISOBMFF av1C layout) into
+// the av1C box of an 'av01' sample entry. Matroska blocks hold the same
+// low-overhead OBU stream (no temporal delimiters) as MP4 samples, so
+// frames are copied as they are. The size is the sequence header's
+// maximum frame size, or the TrackEntry's pixel size when the record
+// carries no sequence header (its configOBUs are optional).
+func (t *Track) av1(e mkv.TrackEntry) error {
+	rec, err := av1.DecodeAV1CodecConfRec(e.CodecPrivate)
+	if err != nil {
+		return err
+	}
+	var w, h uint32
+	if sh, err := rec.SequenceHeader(); err == nil {
+		w, h = sh.Width(), sh.Height()
+	} else if e.Video != nil {
+		w, h = uint32(e.Video.PixelWidth), uint32(e.Video.PixelHeight)
+	}
+	if w == 0 || h == 0 || w > 0xffff || h > 0xffff {
+		return fmt.Errorf("picture size %dx%d (no sequence header in configOBUs and no PixelWidth/PixelHeight)", w, h)
+	}
+	t.Width, t.Height, t.Timescale = int(w), int(h), VideoTimescale
+	t.CodecString = rec.CodecString("av01")
+	t.entry = mp4.CreateVisualSampleEntryBox("av01", uint16(w), uint16(h), &mp4.Av1CBox{CodecConfRec: rec})
 	return nil
 }
 

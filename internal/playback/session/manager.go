@@ -163,8 +163,8 @@ func (m *Manager) Create(ctx context.Context, req Request, api playback.API) (st
 }
 
 // CheckTracks applies the API's track rules, and MPEG-TS's: KVS packages
-// H.264 and AAC only in TS (data-plane-api.md §1.4); G.711 and Opus play
-// in fMP4 only.
+// H.264 and AAC only in TS (data-plane-api.md §1.4); H.265, AV1, G.711
+// and Opus play in fMP4 only.
 func CheckTracks(h *playback.Header, api playback.API, ts bool) error {
 	if err := h.Check(api); err != nil {
 		return err

@@ -15,10 +15,21 @@ import (
 // process.
 func BuildBinary(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kvsd")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/openkvs/openkvs/cmd/kvsd").CombinedOutput()
+	return buildCommand(t, "kvsd")
+}
+
+// BuildKVSCtl compiles cmd/kvsctl, for tests that drive it as a user would.
+func BuildKVSCtl(t testing.TB) string {
+	t.Helper()
+	return buildCommand(t, "kvsctl")
+}
+
+func buildCommand(t testing.TB, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/openkvs/openkvs/cmd/"+name).CombinedOutput()
 	if err != nil {
-		t.Fatalf("build kvsd: %v\n%s", err, out)
+		t.Fatalf("build %s: %v\n%s", name, err, out)
 	}
 	return bin
 }

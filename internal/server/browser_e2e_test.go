@@ -100,6 +100,32 @@ func TestBrowserPlayback(t *testing.T) {
 		})
 	})
 
+	// What a user does: upload a file with kvsctl put, then play it.
+	t.Run("kvsctl put", func(t *testing.T) {
+		mp4 := filepath.Join(t.TempDir(), "upload.mp4")
+		out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=6",
+			"-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25",
+			"-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", mp4).CombinedOutput()
+		require.NoError(t, err, string(out))
+		put := exec.Command(kvsdtest.BuildKVSCtl(t), "--endpoint-url", srv.URL, "put", "uploaded", mp4, "--fragment-duration", "1s")
+		put.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+kvsdtest.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+kvsdtest.SecretAccessKey,
+			"AWS_REGION="+kvsdtest.Region, "AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
+		out, err = put.CombinedOutput()
+		require.NoError(t, err, string(out))
+		// put lays the file out to end when the upload starts.
+		now := time.Now()
+		u, err := hlsURL(t, srv, &kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("uploaded"),
+			PlaybackMode: amtypes.HLSPlaybackModeOnDemand, HLSFragmentSelector: &amtypes.HLSFragmentSelector{
+				FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+				TimestampRange:       &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(now.Add(-time.Minute)), EndTimestamp: aws.Time(now)}}})
+		require.NoError(t, err)
+		play(t, page, "hls", u, 2)
+		u, err = dashURL(t, srv, &kinesisvideoarchivedmedia.GetDASHStreamingSessionURLInput{StreamName: aws.String("uploaded"),
+			PlaybackMode: amtypes.DASHPlaybackModeOnDemand, DASHFragmentSelector: producerRange(now.Add(-time.Minute), time.Minute)})
+		require.NoError(t, err)
+		play(t, page, "dash", u, 2)
+	})
+
 	t.Run("LIVE", func(t *testing.T) {
 		stop := produceRealtime(t, srv, "live", 60)
 		defer stop()

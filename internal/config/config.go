@@ -56,6 +56,9 @@ type Config struct {
 	// session; 0 turns the limit off.
 	PutMediaBytesPerSec     int64
 	PutMediaFragmentsPerSec float64
+	// PlaybackSessionsPerStream caps a stream's unexpired HLS sessions, and
+	// separately its DASH sessions.
+	PlaybackSessionsPerStream int
 	// GetMediaConnections is how many GetMedia readers a stream may have.
 	GetMediaConnections int
 	// FragmentMetadataPointsPerSec and FragmentMediaPointsPerSec are the
@@ -104,6 +107,7 @@ func Defaults() Config {
 		MaxProducerTimeAhead:         15 * time.Minute,
 		PutMediaBytesPerSec:          12_500_000,
 		GetMediaConnections:          3,
+		PlaybackSessionsPerStream:    100,
 		FragmentMetadataPointsPerSec: 10_000,
 		FragmentMediaPointsPerSec:    500,
 		PutMediaFragmentsPerSec:      5,
@@ -142,6 +146,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Int64Var(&c.PutMediaBytesPerSec, "putmedia-bytes-per-second", c.PutMediaBytesPerSec, "PutMedia read rate per stream, 0 for no limit")
 	fs.Float64Var(&c.PutMediaFragmentsPerSec, "putmedia-fragments-per-second", c.PutMediaFragmentsPerSec, "PutMedia fragments per second per stream, 0 for no limit")
 	fs.IntVar(&c.GetMediaConnections, "getmedia-connections-per-stream", c.GetMediaConnections, "concurrent GetMedia readers allowed per stream")
+	fs.IntVar(&c.PlaybackSessionsPerStream, "playback-sessions-per-stream", c.PlaybackSessionsPerStream, "unexpired HLS (and, separately, DASH) sessions allowed per stream")
 	fs.Float64Var(&c.FragmentMetadataPointsPerSec, "fragment-metadata-points-per-second", c.FragmentMetadataPointsPerSec, "per-stream fragment metadata quota (ListFragments costs MaxResults), 0 for none")
 	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
@@ -297,6 +302,9 @@ func (c *Config) Validate() error {
 		if d.v <= 0 {
 			bad("%s %s: must be positive", d.name, d.v)
 		}
+	}
+	if c.PlaybackSessionsPerStream < 1 {
+		bad("playback-sessions-per-stream %d: must be at least 1", c.PlaybackSessionsPerStream)
 	}
 	if c.MaxProducerTimeAhead < 0 {
 		bad("max-producer-time-ahead %s: must not be negative (0 turns the check off)", c.MaxProducerTimeAhead)

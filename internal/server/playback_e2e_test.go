@@ -24,6 +24,7 @@ import (
 	amtypes "github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/openkvs/openkvs/internal/config"
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/mkv"
 )
@@ -585,4 +586,32 @@ func requireAudioPackets(t *testing.T, target string) {
 		}
 		prev = pts
 	}
+}
+
+// TestPlaybackSessionLimit: with -playback-sessions-per-stream 2, a third
+// unexpired HLS session of a stream is refused with
+// ClientLimitExceededException, and DASH sessions count separately.
+func TestPlaybackSessionLimit(t *testing.T) {
+	srv := kvsdtest.Start(t, func(c *config.Config) { c.PlaybackSessionsPerStream = 2 })
+	ingestFFmpeg(t, srv, "limited", 2, false)
+	start := time.UnixMilli(int64(producerStart * 1000))
+	hlsIn := &kinesisvideoarchivedmedia.GetHLSStreamingSessionURLInput{StreamName: aws.String("limited"),
+		PlaybackMode: amtypes.HLSPlaybackModeOnDemand, HLSFragmentSelector: &amtypes.HLSFragmentSelector{
+			FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,
+			TimestampRange:       &amtypes.HLSTimestampRange{StartTimestamp: aws.Time(start), EndTimestamp: aws.Time(start.Add(time.Minute))}}}
+	dashIn := &kinesisvideoarchivedmedia.GetDASHStreamingSessionURLInput{StreamName: aws.String("limited"),
+		PlaybackMode: amtypes.DASHPlaybackModeOnDemand, DASHFragmentSelector: producerRange(start, time.Minute)}
+	for range 2 {
+		_, err := hlsURL(t, srv, hlsIn)
+		require.NoError(t, err)
+	}
+	_, err := hlsURL(t, srv, hlsIn)
+	var limit *amtypes.ClientLimitExceededException
+	require.ErrorAs(t, err, &limit)
+	for range 2 {
+		_, err := dashURL(t, srv, dashIn)
+		require.NoError(t, err)
+	}
+	_, err = dashURL(t, srv, dashIn)
+	require.ErrorAs(t, err, &limit)
 }

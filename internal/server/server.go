@@ -133,13 +133,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return nil, err
 	}
-	sessions, err := hls.New(hls.Config{}, playbackSrc)
+	sessions, err := hls.New(hls.Config{MaxSessionsPerStream: cfg.PlaybackSessionsPerStream}, playbackSrc)
 	if err != nil {
 		return nil, err
 	}
 	sessions.SetLive(hub)
 	s.hls = sessions
-	dashSessions, err := dash.New(dash.Config{}, playbackSrc)
+	dashSessions, err := dash.New(dash.Config{MaxSessionsPerStream: cfg.PlaybackSessionsPerStream}, playbackSrc)
 	if err != nil {
 		return nil, err
 	}

@@ -207,19 +207,7 @@ func TestDASHLive(t *testing.T) {
 // TestDASHErrors triggers each documented GetDASHStreamingSessionURL
 // error once, and the playback URLs' answers to bad and foreign tokens.
 func TestDASHErrors(t *testing.T) {
-	srv := kvsdtest.Start(t)
-	ingestFFmpeg(t, srv, "ok", 2, false)
-	createStream(t, srv, "noretention", 0)
-	createStream(t, srv, "empty", 1)
-	bad := map[string][]byte{
-		"nocpd":  oneTrackBody(t, "V_MPEG4/ISO/AVC", nil),
-		"badcpd": oneTrackBody(t, "V_MPEG4/ISO/AVC", []byte{1, 0x64, 0, 0x1e, 0xff, 0xe0, 0}),
-		"vp8":    oneTrackBody(t, "V_VP8", []byte{1}),
-	}
-	for name, body := range bad {
-		createStream(t, srv, name, 1)
-		requireAllPersisted(t, sendFile(t, srv, name, "ABSOLUTE", body, 0), 1)
-	}
+	srv := startErrorStreams(t)
 	am := srv.ArchivedMedia()
 	epoch := producerRange(time.Unix(0, 0), time.Hour)
 	onDemand := amtypes.DASHPlaybackModeOnDemand

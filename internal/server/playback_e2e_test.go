@@ -224,14 +224,15 @@ func ffmpegMKVArgs(t *testing.T, args ...string) []byte {
 	return b
 }
 
-// TestGetClipErrors triggers each documented GetClip error once.
-func TestGetClipErrors(t *testing.T) {
+// startErrorStreams starts kvsd with the streams the playback error tests
+// need: "ok" (2 s of H.264), "noretention", "empty", and one fragment each
+// in streams whose header breaks a track rule: "nocpd", "badcpd" and "vp8".
+func startErrorStreams(t *testing.T) *kvsdtest.Server {
+	t.Helper()
 	srv := kvsdtest.Start(t)
 	ingestFFmpeg(t, srv, "ok", 2, false)
 	createStream(t, srv, "noretention", 0)
 	createStream(t, srv, "empty", 1)
-
-	// Streams whose header breaks a track rule, with one fragment each.
 	bad := map[string][]byte{
 		"nocpd":  oneTrackBody(t, "V_MPEG4/ISO/AVC", nil),
 		"badcpd": oneTrackBody(t, "V_MPEG4/ISO/AVC", []byte{1, 0x64, 0, 0x1e, 0xff, 0xe0, 0}),
@@ -241,6 +242,12 @@ func TestGetClipErrors(t *testing.T) {
 		createStream(t, srv, name, 1)
 		requireAllPersisted(t, sendFile(t, srv, name, "ABSOLUTE", body, 0), 1)
 	}
+	return srv
+}
+
+// TestGetClipErrors triggers each documented GetClip error once.
+func TestGetClipErrors(t *testing.T) {
+	srv := startErrorStreams(t)
 
 	am := srv.ArchivedMedia()
 	now := time.Now()
@@ -443,19 +450,7 @@ func TestHLSModes(t *testing.T) {
 // TestHLSErrors triggers each documented GetHLSStreamingSessionURL error
 // once, and the playback URLs' answers to bad tokens.
 func TestHLSErrors(t *testing.T) {
-	srv := kvsdtest.Start(t)
-	ingestFFmpeg(t, srv, "ok", 2, false)
-	createStream(t, srv, "noretention", 0)
-	createStream(t, srv, "empty", 1)
-	bad := map[string][]byte{
-		"nocpd":  oneTrackBody(t, "V_MPEG4/ISO/AVC", nil),
-		"badcpd": oneTrackBody(t, "V_MPEG4/ISO/AVC", []byte{1, 0x64, 0, 0x1e, 0xff, 0xe0, 0}),
-		"vp8":    oneTrackBody(t, "V_VP8", []byte{1}),
-	}
-	for name, body := range bad {
-		createStream(t, srv, name, 1)
-		requireAllPersisted(t, sendFile(t, srv, name, "ABSOLUTE", body, 0), 1)
-	}
+	srv := startErrorStreams(t)
 	am := srv.ArchivedMedia()
 	producer := func(start, end time.Time) *amtypes.HLSFragmentSelector {
 		return &amtypes.HLSFragmentSelector{FragmentSelectorType: amtypes.HLSFragmentSelectorTypeProducerTimestamp,

@@ -105,6 +105,15 @@ func (q queryArgs) token() string { return q.r.URL.Query().Get("SessionToken") }
 // lowLatency reports LowLatency=1, our option for low-latency HLS.
 func (q queryArgs) lowLatency() bool { return q.r.URL.Query().Get("LowLatency") == "1" }
 
+// fragmentNumber is the FragmentNumber parameter of a segment URL.
+func (q queryArgs) fragmentNumber() (uint64, error) {
+	n, ok := media.ParseFragmentNumber(q.r.URL.Query().Get("FragmentNumber"))
+	if !ok {
+		return 0, invalid("FragmentNumber is not valid.")
+	}
+	return n, nil
+}
+
 func (q queryArgs) track() (int, error) {
 	v := q.r.URL.Query().Get("TrackNumber")
 	if v == "" {
@@ -147,9 +156,9 @@ func (h *Handler) hlsRoutes() map[string]func(http.ResponseWriter, *http.Request
 			if err != nil {
 				return err
 			}
-			n, ok := media.ParseFragmentNumber(q.r.URL.Query().Get("FragmentNumber"))
-			if !ok {
-				return invalid("FragmentNumber is not valid.")
+			n, err := q.fragmentNumber()
+			if err != nil {
+				return err
 			}
 			part, err := strconv.Atoi(q.r.URL.Query().Get("Part"))
 			if err != nil || part < 0 {
@@ -173,16 +182,16 @@ func (h *Handler) hlsRoutes() map[string]func(http.ResponseWriter, *http.Request
 			if err != nil {
 				return err
 			}
-			n, ok := media.ParseFragmentNumber(q.r.URL.Query().Get("FragmentNumber"))
-			if !ok {
-				return invalid("FragmentNumber is not valid.")
+			n, err := q.fragmentNumber()
+			if err != nil {
+				return err
 			}
 			return h.hls.MediaFragment(ctx, q.token(), track, n, w)
 		}),
 		"/hls/v1/getTSFragment.ts": h.hlsResource("video/mp2t", func(ctx context.Context, q queryArgs, w io.Writer) error {
-			n, ok := media.ParseFragmentNumber(q.r.URL.Query().Get("FragmentNumber"))
-			if !ok {
-				return invalid("FragmentNumber is not valid.")
+			n, err := q.fragmentNumber()
+			if err != nil {
+				return err
 			}
 			return h.hls.TSFragment(ctx, q.token(), n, w)
 		}),

@@ -55,11 +55,10 @@ func epoch(s float64) string {
 }
 
 func listFragments(ctx context.Context, g *globalOptions, stream string) ([]fragment, error) {
-	settings, err := g.resolveAWS(ctx)
+	rq, err := g.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rq := newRequester(settings, g.noVerifySSL)
 	defer rq.close()
 	endpoint, err := rq.getDataEndpoint(ctx, stream, "LIST_FRAGMENTS")
 	if err != nil {

@@ -74,11 +74,10 @@ func startSelector(kind, after, at string) (parser.StartSelector, error) {
 }
 
 func getMedia(ctx context.Context, g *globalOptions, stream string, sel parser.StartSelector, out string, follow bool, stdout, stderr io.Writer) error {
-	settings, err := g.resolveAWS(ctx)
+	rq, err := g.connect(ctx)
 	if err != nil {
 		return err
 	}
-	rq := newRequester(settings, g.noVerifySSL)
 	defer rq.close()
 	endpoint, err := rq.getDataEndpoint(ctx, stream, "GET_MEDIA")
 	if err != nil {
@@ -95,7 +94,7 @@ func getMedia(ctx context.Context, g *globalOptions, stream string, sel parser.S
 	}
 	merger := parser.NewMerger(w, parser.MergeOptions{})
 	if follow {
-		err = followMedia(ctx, rq, settings, endpoint, stream, sel, merger)
+		err = followMedia(ctx, rq, endpoint, stream, sel, merger)
 	} else {
 		err = readMediaOnce(ctx, rq, endpoint, stream, sel, merger)
 	}
@@ -141,10 +140,10 @@ func readMediaOnce(ctx context.Context, rq *requester, endpoint, stream string, 
 
 // followMedia reads with the resilient consumer until ctx ends (Ctrl-C),
 // resuming after dropped connections without losing or repeating a frame.
-func followMedia(ctx context.Context, rq *requester, settings awsSettings, endpoint, stream string, sel parser.StartSelector, merger *parser.Merger) error {
+func followMedia(ctx context.Context, rq *requester, endpoint, stream string, sel parser.StartSelector, merger *parser.Merger) error {
 	c, err := parser.NewConsumer(parser.ConsumerConfig{
 		Endpoint: endpoint, StreamName: stream, StartSelector: sel,
-		Region: settings.Region, Credentials: settings.Credentials, HTTPClient: rq.http,
+		Region: rq.aws.Region, Credentials: rq.aws.Credentials, HTTPClient: rq.http,
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo/types"
 	"github.com/spf13/cobra"
 
 	"github.com/openkvs/openkvs/producer"
@@ -311,11 +313,11 @@ func createStreams(ctx context.Context, rq *requester, names []string, retention
 		if err == nil || !isAPIError(err, "ResourceInUseException") {
 			return err
 		}
-		info, err := rq.describeStream(ctx, name)
+		info, err := rq.describe(ctx, name)
 		if err != nil {
 			return err
 		}
-		if info.DataRetentionInHours == 0 {
+		if aws.ToInt32(info.DataRetentionInHours) == 0 {
 			return fmt.Errorf("stream %s exists with DataRetentionInHours 0, so it never sends PERSISTED: delete it or use another --stream-prefix", name)
 		}
 		return nil
@@ -330,13 +332,13 @@ func createStreams(ctx context.Context, rq *requester, names []string, retention
 		var mu sync.Mutex
 		var still []string
 		err := forEach(ctx, pending, parallel, func(ctx context.Context, name string) error {
-			info, err := rq.describeStream(ctx, name)
+			info, err := rq.describe(ctx, name)
 			if err != nil {
 				return err
 			}
 			switch info.Status {
-			case "ACTIVE":
-			case "CREATING", "UPDATING":
+			case types.StatusActive:
+			case types.StatusCreating, types.StatusUpdating:
 				mu.Lock()
 				still = append(still, name)
 				mu.Unlock()

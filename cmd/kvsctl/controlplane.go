@@ -205,14 +205,6 @@ func (r *requester) call(ctx context.Context, op, path string, in, out any) erro
 	return nil
 }
 
-// streamInfo holds the StreamInfo fields kvsctl reads.
-type streamInfo struct {
-	StreamName           string
-	StreamARN            string
-	Status               string
-	DataRetentionInHours int
-}
-
 // createStream calls CreateStream
 // (https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_CreateStream.html).
 func (r *requester) createStream(ctx context.Context, name, mediaType string, retentionHours int) (string, error) {
@@ -227,21 +219,17 @@ func (r *requester) createStream(ctx context.Context, name, mediaType string, re
 	return aws.ToString(out.StreamARN), nil
 }
 
-// describeStream calls DescribeStream
+// describe calls DescribeStream
 // (https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/API_DescribeStream.html).
-func (r *requester) describeStream(ctx context.Context, name string) (streamInfo, error) {
+func (r *requester) describe(ctx context.Context, name string) (*types.StreamInfo, error) {
 	out, err := r.kv.DescribeStream(ctx, &kinesisvideo.DescribeStreamInput{StreamName: aws.String(name)})
 	if err != nil {
-		return streamInfo{}, r.explain(err, name)
+		return nil, r.explain(err, name)
 	}
-	si := out.StreamInfo
-	if si == nil {
-		return streamInfo{}, fmt.Errorf("DescribeStream %s: the answer has no StreamInfo", name)
+	if out.StreamInfo == nil {
+		return nil, fmt.Errorf("DescribeStream %s: the answer has no StreamInfo", name)
 	}
-	return streamInfo{
-		StreamName: aws.ToString(si.StreamName), StreamARN: aws.ToString(si.StreamARN),
-		Status: string(si.Status), DataRetentionInHours: int(aws.ToInt32(si.DataRetentionInHours)),
-	}, nil
+	return out.StreamInfo, nil
 }
 
 // getDataEndpoint calls GetDataEndpoint

@@ -352,18 +352,6 @@ func newDeleteCmd(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-// describe returns a stream's StreamInfo (DescribeStream).
-func (r *requester) describe(ctx context.Context, name string) (*types.StreamInfo, error) {
-	out, err := r.kv.DescribeStream(ctx, &kinesisvideo.DescribeStreamInput{StreamName: aws.String(name)})
-	if err != nil {
-		return nil, r.explain(err, name)
-	}
-	if out.StreamInfo == nil {
-		return nil, fmt.Errorf("DescribeStream %s: the answer has no StreamInfo", name)
-	}
-	return out.StreamInfo, nil
-}
-
 // newTagCmd is "kvsctl tag STREAM [KEY=VALUE...] [--remove KEY...]": with
 // no changes it lists the tags.
 func newTagCmd(g *globalOptions, stdout io.Writer) *cobra.Command {

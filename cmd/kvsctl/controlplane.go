@@ -112,15 +112,7 @@ func (e *apiError) Error() string {
 
 // authFailure reports whether the error means the credentials or the
 // signature were rejected.
-func (e *apiError) authFailure() bool {
-	switch e.Name {
-	case "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignatureException",
-		"MissingAuthenticationTokenException", "SignatureDoesNotMatch", "InvalidClientTokenId",
-		"AccessDeniedException", "RequestExpired", "ExpiredTokenException":
-		return true
-	}
-	return false
-}
+func (e *apiError) authFailure() bool { return credentialErrorCodes[e.Name] }
 
 // readAPIError turns a non-2xx answer into an apiError.
 func readAPIError(op string, resp *http.Response) error {

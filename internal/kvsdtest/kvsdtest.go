@@ -34,6 +34,7 @@ type Server struct {
 	URL     string
 	DataDir string
 	Config  config.Config
+	opts    []server.Option
 	stop    context.CancelFunc
 	done    chan error
 }
@@ -44,6 +45,12 @@ type Option func(*config.Config)
 // Start runs kvsd on 127.0.0.1:0 with a fresh data dir (or cfg.DataDir when
 // an option sets it) and stops it when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	return StartWith(t, nil, opts...)
+}
+
+// StartWith is Start with server options, such as a playback clock.
+func StartWith(t testing.TB, serverOpts []server.Option, opts ...Option) *Server {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Listen = "127.0.0.1:0"
@@ -59,25 +66,25 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	s := StartConfig(t, cfg)
+	s := StartConfig(t, cfg, serverOpts...)
 	t.Cleanup(func() { s.Stop(t) })
 	return s
 }
 
-// StartConfig runs kvsd with cfg as given; the caller must Stop it.
-func StartConfig(t testing.TB, cfg config.Config) *Server {
+// StartConfig runs kvsd with cfg and opts as given; the caller must Stop it.
+func StartConfig(t testing.TB, cfg config.Config, opts ...server.Option) *Server {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("KVSD_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, log, io.Discard)
+	srv, err := server.New(ctx, cfg, log, io.Discard, opts...)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	s := &Server{URL: srv.URL(), DataDir: cfg.DataDir, Config: cfg, stop: cancel, done: make(chan error, 1)}
+	s := &Server{URL: srv.URL(), DataDir: cfg.DataDir, Config: cfg, opts: opts, stop: cancel, done: make(chan error, 1)}
 	go func() {
 		err := srv.Serve(ctx)
 		if cerr := srv.Close(); err == nil {

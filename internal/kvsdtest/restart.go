@@ -31,6 +31,6 @@ func (s *Server) Restart(t testing.TB) {
 	if cfg.AdvertiseURL == "" {
 		cfg.Listen = u.Host
 	}
-	n := StartConfig(t, cfg)
+	n := StartConfig(t, cfg, s.opts...)
 	s.URL, s.stop, s.done = n.URL, n.stop, n.done
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/openkvs/openkvs/internal/playback/clip"
 	"github.com/openkvs/openkvs/internal/playback/dash"
 	"github.com/openkvs/openkvs/internal/playback/hls"
+	"github.com/openkvs/openkvs/internal/playback/session"
 	"github.com/openkvs/openkvs/internal/store/local"
 )
 
@@ -46,9 +47,27 @@ type Server struct {
 	CertFile string
 }
 
+// Option changes how New builds a Server beyond what config.Config sets.
+type Option func(*options)
+
+type options struct {
+	playbackClock func() time.Time
+}
+
+// WithPlaybackClock sets the clock that HLS and DASH sessions are issued
+// and expired by. Tests use it to see a session expire without waiting
+// the 300 s minimum of Expires.
+func WithPlaybackClock(now func() time.Time) Option {
+	return func(o *options) { o.playbackClock = now }
+}
+
 // New builds every component and binds the listener, but serves nothing
 // until Serve. stdout receives the one-time notice of generated credentials.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) (_ *Server, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, opts ...Option) (_ *Server, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	s := &Server{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
@@ -133,13 +152,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return nil, err
 	}
-	sessions, err := hls.New(hls.Config{MaxSessionsPerStream: cfg.PlaybackSessionsPerStream}, playbackSrc)
+	sessionKey, err := session.LoadOrCreateKey(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	sessionCfg := session.Config{Key: sessionKey, MaxSessionsPerStream: cfg.PlaybackSessionsPerStream, Now: o.playbackClock}
+	sessions, err := hls.New(sessionCfg, playbackSrc)
 	if err != nil {
 		return nil, err
 	}
 	sessions.SetLive(hub)
 	s.hls = sessions
-	dashSessions, err := dash.New(dash.Config{MaxSessionsPerStream: cfg.PlaybackSessionsPerStream}, playbackSrc)
+	dashSessions, err := dash.New(sessionCfg, playbackSrc)
 	if err != nil {
 		return nil, err
 	}

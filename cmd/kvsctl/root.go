@@ -53,7 +53,7 @@ func newBenchCmd(g *globalOptions, stdout, stderr io.Writer) *cobra.Command {
 		Args:  cobra.ArbitraryArgs,
 		RunE:  unknownSubcommand,
 	}
-	cmd.AddCommand(newBenchIngestCmd(g, stdout, stderr))
+	cmd.AddCommand(newBenchIngestCmd(g, stdout, stderr), newBenchHLSCmd(g, stdout))
 	return cmd
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openkvs/openkvs/internal/config"
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/mkv"
 )
@@ -87,18 +88,17 @@ func makeLiveMedia(b testing.TB, seconds int) liveMedia {
 
 // liveProducer writes m to a new stream in real time for run, one
 // fragment per GOP ended by END_OF_FRAGMENT right after its last frame (as
-// the producer SDK's Stream.EndFragment does). It returns, per fragment
-// number, when its last frame and end tag were written, and the delay from
-// then to each PERSISTED ack. started is closed once the first fragment is
-// persisted, so that playback sessions can be created.
-func liveProducer(b testing.TB, srv *kvsdtest.Server, stream string, m liveMedia, run time.Duration, started chan<- struct{}) (ends map[string]time.Time, persisted []time.Duration) {
+// the producer SDK's Stream.EndFragment does). It returns one ackSample
+// per PERSISTED fragment, in ack order. started is closed once the first
+// fragment is persisted, so that playback sessions can be created.
+func liveProducer(b testing.TB, srv *kvsdtest.Server, stream string, m liveMedia, run time.Duration, started chan<- struct{}) []ackSample {
 	if r := srv.Post(b, "/createStream", `{"StreamName":"`+stream+`","DataRetentionInHours":1}`); r.Status != 200 {
 		b.Fatal(r.Body)
 	}
 	endTags := kvsdtest.NewBody(b).Tags(mkv.TagEndOfFragment, "").Bytes()[len(kvsdtest.NewBody(b).Bytes()):]
 	conn := srv.PutMedia(b, kvsdtest.PutMediaHeaders(stream), m.header)
 	var byTC sync.Map // cluster timecode -> time its last frame was written
-	ends = map[string]time.Time{}
+	var samples []ackSample
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -108,8 +108,7 @@ func liveProducer(b testing.TB, srv *kvsdtest.Server, stream string, m liveMedia
 				continue
 			}
 			if t, ok := byTC.Load(*a.FragmentTimecode); ok {
-				persisted = append(persisted, time.Since(t.(time.Time)))
-				ends[a.FragmentNumber] = t.(time.Time)
+				samples = append(samples, ackSample{number: a.FragmentNumber, end: t.(time.Time), latency: time.Since(t.(time.Time))})
 			}
 			once.Do(func() { close(started) })
 		}
@@ -147,7 +146,23 @@ func liveProducer(b testing.TB, srv *kvsdtest.Server, stream string, m liveMedia
 	}
 	conn.Close()
 	<-done
-	return ends, persisted
+	return samples
+}
+
+// ackSample is one fragment's PERSISTED ack: when its last frame and end
+// tag were written, and how long the ack took from then.
+type ackSample struct {
+	number  string
+	end     time.Time
+	latency time.Duration
+}
+
+func latencies(ss []ackSample) []time.Duration {
+	out := make([]time.Duration, len(ss))
+	for i, s := range ss {
+		out[i] = s.latency
+	}
+	return out
 }
 
 // hlsLiveSession creates a LIVE fMP4 HLS session and returns its track 1
@@ -230,14 +245,14 @@ func BenchmarkHLSLivePlaylist(b *testing.B) {
 				time.Sleep(2 * time.Millisecond)
 			}
 		}()
-		ends, persisted := liveProducer(b, srv, stream, m, 10*time.Second, started)
+		acks := liveProducer(b, srv, stream, m, 10*time.Second, started)
 		time.Sleep(200 * time.Millisecond) // let the poller see the last fragment
 		close(stop)
 		<-pollDone
 		var lat []time.Duration
-		for fn, end := range ends {
-			if t, ok := seen[fn]; ok && t.After(end) {
-				lat = append(lat, t.Sub(end))
+		for _, a := range acks {
+			if t, ok := seen[a.number]; ok && t.After(a.end) {
+				lat = append(lat, t.Sub(a.end))
 			}
 		}
 		if len(lat) < 5 {
@@ -246,101 +261,261 @@ func BenchmarkHLSLivePlaylist(b *testing.B) {
 		slices.Sort(lat)
 		b.ReportMetric(ms(median(lat)), "playlist-p50-ms")
 		b.ReportMetric(ms(lat[len(lat)-1]), "playlist-max-ms")
-		b.ReportMetric(ms(median(persisted)), "persisted-p50-ms")
+		b.ReportMetric(ms(median(latencies(acks))), "persisted-p50-ms")
 		b.ReportMetric(float64(len(lat)), "fragments")
 	}
 }
 
-// BenchmarkHLSLiveViewers runs one 2 Mbps stream with 1 s fragments in
-// real time, first alone and then, as a second stream in the same run,
-// with 200 LIVE HLS viewers, each of which polls the media playlist every
-// second and fetches every segment it has not fetched yet, as hls.js does.
-// It reports the segment response times (request to last byte) and the
-// PERSISTED ack latency of both streams. Viewers share 100 sessions, the
-// per-stream session limit.
+// BenchmarkHLSLiveViewers runs 2 Mbps streams with 1 s fragments in real
+// time for eight 10 s windows, with 200 LIVE HLS viewers of the first
+// stream watching in every second window and none in the others.
+// Interleaving the windows makes the machine's drifting background load
+// fall on both sides of the comparison alike. A viewer polls the media
+// playlist every second, starts with the last 3 segments listed and then
+// fetches every new one, as hls.js does; viewers share 100 sessions. Three more unwatched streams,
+// started a quarter second apart, multiply the ack samples: one stream
+// gives only about 35 per side, and the spread of fsync times (about 1 ms)
+// then moves a median by several per cent from run to run. It reports the
+// segment response times (request to last byte) and the PERSISTED ack
+// latency with and without viewers, for all streams and for the watched
+// one, leaving out each window's first seconds while viewers join or leave.
+//
+// The viewers run in one of two places. "viewers=process" runs them in
+// "kvsctl bench hls", a process of their own, as real viewers are never
+// inside the server. "viewers=in-process" runs them as goroutines of the
+// benchmark, which also holds kvsd, so that they share its Go scheduler.
 func BenchmarkHLSLiveViewers(b *testing.B) {
-	const viewers, sessions = 200, 100
-	srv := kvsdtest.Start(b)
-	m := makeLiveMedia(b, 4)
-	run := 10 * time.Second
-	for i := range b.N {
-		_, alone := liveProducer(b, srv, fmt.Sprintf("alone%d", i), m, run, make(chan struct{}))
-
-		stream := fmt.Sprintf("viewed%d", i)
-		started := make(chan struct{})
-		stop := make(chan struct{})
-		var (
-			mu   sync.Mutex
-			segs []time.Duration
-			wg   sync.WaitGroup
-		)
-		tr := &http.Transport{MaxIdleConnsPerHost: viewers, MaxConnsPerHost: 0}
+	b.Run("viewers=process", func(b *testing.B) {
+		kvsctl := kvsdtest.BuildKVSCtl(b)
+		benchmarkLiveViewers(b, func(srv *kvsdtest.Server, stream string, window time.Duration) viewerResult {
+			cmd := exec.Command(kvsctl, "--endpoint-url", srv.URL, "bench", "hls", stream, "--viewers", fmt.Sprint(liveViewers),
+				"--sessions", fmt.Sprint(liveViewerSessions), "--duration", window.String(), "--json")
+			cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+kvsdtest.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+kvsdtest.SecretAccessKey,
+				"AWS_REGION="+kvsdtest.Region, "AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				b.Fatalf("kvsctl bench hls: %v: %s", err, stderr.String())
+			}
+			var rep struct {
+				Segments struct {
+					Count int     `json:"count"`
+					P50   float64 `json:"p50_ms"`
+					P99   float64 `json:"p99_ms"`
+				} `json:"segment_response"`
+			}
+			if err := json.Unmarshal(out, &rep); err != nil {
+				b.Fatal(err)
+			}
+			return viewerResult{segments: rep.Segments.Count, p50: rep.Segments.P50, p99: rep.Segments.P99}
+		})
+	})
+	b.Run("viewers=in-process", func(b *testing.B) {
+		tr := &http.Transport{MaxIdleConnsPerHost: liveViewers}
 		c := &http.Client{Transport: tr}
-		go func() {
-			<-started
-			urls := make([]string, sessions)
+		defer tr.CloseIdleConnections()
+		benchmarkLiveViewers(b, func(srv *kvsdtest.Server, stream string, window time.Duration) viewerResult {
+			urls := make([]string, liveViewerSessions)
 			for s := range urls {
 				urls[s] = hlsLiveSession(b, srv, stream)
 			}
-			for v := range viewers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					url := urls[v%sessions]
-					base := url[:strings.LastIndex(url, "/")+1]
-					fetched := map[string]bool{}
-					// Spread the viewers' polls over the second.
-					time.Sleep(time.Duration(v) * time.Second / viewers)
-					var local []time.Duration
-					defer func() {
-						mu.Lock()
-						segs = append(segs, local...)
-						mu.Unlock()
-					}()
-					for {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						pl, err := getBody(c, url)
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						for _, line := range strings.Split(string(pl), "\n") {
-							if !strings.HasPrefix(line, "getMP4MediaFragment") || fetched[line] {
-								continue
-							}
-							fetched[line] = true
-							t0 := time.Now()
-							if _, err := getBody(c, base+line); err != nil {
-								b.Error(err)
-								return
-							}
-							local = append(local, time.Since(t0))
-						}
-						select {
-						case <-stop:
-							return
-						case <-time.After(time.Second):
-						}
-					}
-				}()
+			stop := make(chan struct{})
+			var (
+				mu   sync.Mutex
+				segs []time.Duration
+				wg   sync.WaitGroup
+			)
+			for v := range liveViewers {
+				wg.Go(func() {
+					local := watchLive(b, c, urls[v%liveViewerSessions], time.Duration(v)*time.Second/liveViewers, stop)
+					mu.Lock()
+					segs = append(segs, local...)
+					mu.Unlock()
+				})
+			}
+			time.Sleep(window)
+			close(stop)
+			wg.Wait()
+			if len(segs) == 0 {
+				return viewerResult{}
+			}
+			slices.Sort(segs)
+			return viewerResult{segments: len(segs), p50: ms(segs[len(segs)/2]), p99: ms(segs[len(segs)*99/100])}
+		})
+	})
+}
+
+const liveViewers, liveViewerSessions = 200, 100
+
+// viewerResult is what one watched window's viewers saw: segment count and
+// response times in ms.
+type viewerResult struct {
+	segments int
+	p50, p99 float64
+}
+
+// benchmarkLiveViewers is BenchmarkHLSLiveViewers with watch running the
+// viewers of one window.
+func benchmarkLiveViewers(b *testing.B, watch func(srv *kvsdtest.Server, stream string, window time.Duration) viewerResult) {
+	const windows, streams = 8, 4
+	const window, settle = 10 * time.Second, 2 * time.Second
+	// Each watched window opens 100 new sessions.
+	srv := kvsdtest.Start(b, func(c *config.Config) { c.PlaybackSessionsPerStream = liveViewerSessions * windows })
+	m := makeLiveMedia(b, 4)
+	for i := range b.N {
+		stream := fmt.Sprintf("viewed%d", i)
+		started := make(chan struct{})
+		var (
+			spans   []viewerSpan // the windows, in order
+			results []viewerResult
+		)
+		controlled := make(chan struct{})
+		go func() {
+			defer close(controlled)
+			<-started
+			for w := range windows {
+				span := viewerSpan{from: time.Now(), watched: w%2 == 1}
+				if span.watched {
+					r := watch(srv, stream, window)
+					b.Logf("window %d: %d segments, response p50 %.2f ms, p99 %.2f ms", w, r.segments, r.p50, r.p99)
+					results = append(results, r)
+				} else {
+					time.Sleep(window)
+				}
+				span.to = time.Now()
+				spans = append(spans, span)
 			}
 		}()
-		_, viewed := liveProducer(b, srv, stream, m, run, started)
-		close(stop)
-		wg.Wait()
-		tr.CloseIdleConnections()
-		if len(segs) == 0 {
-			b.Fatal("no segments fetched")
+		run := windows*window + 5*time.Second
+		acks := make([][]ackSample, streams)
+		var producers sync.WaitGroup
+		for p := range streams {
+			producers.Go(func() {
+				if p == 0 {
+					acks[p] = liveProducer(b, srv, stream, m, run, started)
+					return
+				}
+				time.Sleep(time.Duration(p) * time.Second / streams)
+				acks[p] = liveProducer(b, srv, fmt.Sprintf("%s-probe%d", stream, p), m, run, make(chan struct{}))
+			})
 		}
-		slices.Sort(segs)
-		b.ReportMetric(ms(segs[len(segs)/2]), "segment-p50-ms")
-		b.ReportMetric(ms(segs[len(segs)*99/100]), "segment-p99-ms")
-		b.ReportMetric(float64(len(segs)), "segments")
-		b.ReportMetric(ms(median(alone)), "ack-0-viewers-p50-ms")
-		b.ReportMetric(ms(median(viewed)), "ack-200-viewers-p50-ms")
+		producers.Wait()
+		<-controlled
+		var watched, unwatched, watchedOwn, unwatchedOwn []time.Duration
+		for p, as := range acks {
+			for _, a := range as {
+				for _, sp := range spans {
+					if !a.end.After(sp.from.Add(settle)) || !a.end.Before(sp.to) {
+						continue
+					}
+					if sp.watched {
+						watched = append(watched, a.latency)
+						if p == 0 {
+							watchedOwn = append(watchedOwn, a.latency)
+						}
+					} else {
+						unwatched = append(unwatched, a.latency)
+						if p == 0 {
+							unwatchedOwn = append(unwatchedOwn, a.latency)
+						}
+					}
+				}
+			}
+		}
+		var segments int
+		var p50s []float64
+		var worstP99 float64
+		for _, r := range results {
+			segments += r.segments
+			p50s = append(p50s, r.p50)
+			worstP99 = max(worstP99, r.p99)
+		}
+		if segments == 0 || len(watchedOwn) < 10 || len(unwatchedOwn) < 10 {
+			b.Fatalf("too few samples: %d segments, %d acks watched, %d unwatched", segments, len(watchedOwn), len(unwatchedOwn))
+		}
+		slices.Sort(p50s)
+		b.ReportMetric(p50s[len(p50s)/2], "segment-p50-ms")
+		b.ReportMetric(worstP99, "segment-p99-ms")
+		b.ReportMetric(float64(segments), "segments")
+		b.ReportMetric(ms(median(unwatched)), "ack-0-viewers-p50-ms")
+		b.ReportMetric(ms(median(watched)), "ack-200-viewers-p50-ms")
+		b.ReportMetric(float64(median(watched))/float64(median(unwatched)), "ack-ratio")
+		b.ReportMetric(float64(median(watchedOwn))/float64(median(unwatchedOwn)), "ack-ratio-watched-stream")
+		b.ReportMetric(float64(len(watched)+len(unwatched)), "acks")
 	}
+}
+
+// viewerSpan is one window of BenchmarkHLSLiveViewers.
+type viewerSpan struct {
+	from, to time.Time
+	watched  bool
+}
+
+// watchLive is one LIVE HLS viewer: after delay, it polls the media
+// playlist every second and, as hls.js does (and "kvsctl bench hls"),
+// starts with the last 3 segments listed, then fetches every new one, until
+// stop. It returns the segment response times.
+func watchLive(b testing.TB, c *http.Client, url string, delay time.Duration, stop <-chan struct{}) []time.Duration {
+	const liveSync = 3 // hls.js liveSyncDurationCount
+	base := url[:strings.LastIndex(url, "/")+1]
+	fetched := map[string]bool{}
+	var local []time.Duration
+	select {
+	case <-stop:
+		return nil
+	case <-time.After(delay):
+	}
+	for {
+		pl, err := getBody(c, url)
+		if err != nil {
+			b.Error(err)
+			return local
+		}
+		var segs []string
+		for _, line := range strings.Split(string(pl), "\n") {
+			if strings.HasPrefix(line, "getMP4MediaFragment") {
+				segs = append(segs, line)
+			}
+		}
+		if len(fetched) == 0 && len(segs) > liveSync {
+			for _, s := range segs[:len(segs)-liveSync] {
+				fetched[s] = true
+			}
+		}
+		for _, line := range segs {
+			if fetched[line] {
+				continue
+			}
+			fetched[line] = true
+			t0 := time.Now()
+			if err := discardBody(c, base+line); err != nil {
+				b.Error(err)
+				return local
+			}
+			local = append(local, time.Since(t0))
+		}
+		select {
+		case <-stop:
+			return local
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// discardBody fetches url and throws its body away, as a benchmark client
+// that measures the server rather than its own allocations.
+func discardBody(c *http.Client, url string) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("GET %s: %d", url, resp.StatusCode)
+	}
+	return nil
 }

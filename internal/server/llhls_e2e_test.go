@@ -77,6 +77,25 @@ func TestLowLatencyHLS(t *testing.T) {
 	require.Equal(t, 200, status, body)
 	require.Equal(t, "video/mp4", hdr.Get("Content-Type"))
 
+	// Follow the hints with blocking reloads, as a player does, across
+	// fragment boundaries: every answer hints the next part, also the one
+	// that ends on a just-completed fragment (hls.js misplaces the next
+	// segment by a whole segment when that hint is missing).
+	boundaries := 0
+	for pl := next; boundaries < 2; {
+		hint := hintRE.FindStringSubmatch(pl)
+		require.NotNil(t, hint, "a playlist without EXT-X-PRELOAD-HINT while the producer writes:\n%s", pl)
+		seq, err := strconv.Atoi(strings.TrimPrefix(lines(pl, "#EXT-X-MEDIA-SEQUENCE:")[0], "#EXT-X-MEDIA-SEQUENCE:"))
+		require.NoError(t, err)
+		msn := seq + len(lines(pl, "#EXTINF:"))
+		part := regexp.MustCompile(`Part=(\d+)`).FindStringSubmatch(hint[1])[1]
+		status, _, pl = get(t, mediaURL+"&_HLS_msn="+strconv.Itoa(msn)+"&_HLS_part="+part)
+		require.Equal(t, 200, status, pl)
+		if h := hintRE.FindStringSubmatch(pl); h != nil && strings.Contains(h[1], "&Part=0&") {
+			boundaries++ // the playlist ends on a complete segment and hints the next one
+		}
+	}
+
 	<-done
 	// Once complete, a fragment keeps its parts (the newest two
 	// fragments list them): init + its parts decode to the whole GOP.

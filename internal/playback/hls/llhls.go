@@ -34,6 +34,14 @@ const (
 	// specification asks for at least three target durations before a
 	// server gives up, and the player asks again either way.
 	blockLimit = 3 * time.Second
+	// nextFragmentWait bounds how long a playlist that is otherwise ready
+	// waits for the next fragment to begin, so that it can hint the
+	// fragment's first part: a camera sends the next frame within one
+	// frame interval, and 250 ms covers 4 frames per second.
+	nextFragmentWait = PartTarget
+	// storeRecheck is how often a playlist waiting for an ended fragment
+	// to be stored looks again.
+	storeRecheck = 5 * time.Millisecond
 	// trackerIdle ends a stream's subscription once no low-latency
 	// request has used it for that long.
 	trackerIdle = 30 * time.Second

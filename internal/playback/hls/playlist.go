@@ -135,8 +135,9 @@ func (s *Service) MediaPlaylistLL(ctx context.Context, token string, track int, 
 	ll := llr.On && !ss.TS && ss.Mode == ModeLive && s.tr != nil
 	deadline := time.Now().Add(blockLimit)
 	var (
-		win session.Window
-		cur *partial
+		win    session.Window
+		cur    *partial
+		hintBy time.Time // how long a ready playlist waits for the next fragment to begin
 	)
 	for {
 		win, err = s.m.Window(ctx, ss)
@@ -156,7 +157,34 @@ func (s *Service) MediaPlaylistLL(ctx context.Context, token string, track int, 
 			// Stored, or before the session: not the fragment in progress.
 			return n <= ss.After || len(win.All) > 0 && n <= win.All[len(win.All)-1].Number
 		})
-		if llr.MSN < 0 || llReady(len(win.All), cur, track, llr) || !waitChange(ctx, changed, deadline) {
+		wait := deadline
+		if llr.MSN < 0 || llReady(len(win.All), cur, track, llr) {
+			if cur != nil && !cur.ended || win.Ended {
+				break
+			}
+			// The playlist would end without an EXT-X-PRELOAD-HINT: the
+			// fragment in progress has just ended and is being stored, or
+			// it is stored and the next has not begun, so the next part's
+			// URI, which carries the fragment number, is not known yet.
+			// hls.js 1.7 misplaces the next segment on such a playlist, a
+			// whole segment late, and then stalls or skips a hole; so wait
+			// briefly for the store and the camera's next frame.
+			if hintBy.IsZero() {
+				hintBy = time.Now().Add(nextFragmentWait)
+			}
+			wait = hintBy
+			if cur != nil {
+				// Storing takes milliseconds and sends no hub event.
+				wait = time.Now().Add(storeRecheck)
+			}
+			if wait.After(hintBy) {
+				wait = hintBy
+			}
+			if wait.After(deadline) {
+				wait = deadline
+			}
+		}
+		if !waitChange(ctx, changed, wait) {
 			break
 		}
 	}

@@ -113,7 +113,7 @@ func (o *benchIngestOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.unthrottled, "unthrottled", false, "send as fast as possible instead of in real time")
 	f.StringVar(&o.streamPrefix, "stream-prefix", o.streamPrefix, "stream names are <prefix>0, <prefix>1, ...")
 	f.IntVar(&o.retentionHours, "retention-hours", o.retentionHours, "DataRetentionInHours of the streams created")
-	f.StringVar(&o.source, "source", "", "take H.264 access units from this .mkv (track 1) or Annex-B .h264 file instead of ffmpeg")
+	f.StringVar(&o.source, "source", "", "take the H.264 video of this file (MP4/MOV, MKV/WebM or Annex-B .h264, as kvsctl put reads them) instead of ffmpeg")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
 	f.BoolVar(&o.baselines, "baselines", o.baselines, "measure raw loopback TCP and disk fsync throughput first")
 	f.Var(&o.ackTimeout, "ack-timeout", "how long to wait for the remaining acks after the last octet")
@@ -278,7 +278,7 @@ func (o *benchIngestOptions) prepareMedia(ctx context.Context, say progress) (*m
 	)
 	if o.source != "" {
 		// Enough frames for the whole run plus a GOP; loops cover the rest.
-		src, err = loadSource(o.source, o.totalFrames()+2*gop)
+		src, err = loadSource(ctx, o.source, o.totalFrames()+2*gop)
 	} else {
 		secs := max(4, int(math.Ceil(time.Duration(o.fragment).Seconds()*2)))
 		say.printf("encoding %d s of H.264 with ffmpeg (GOP %d, %s)", secs, gop, o.bitrate.String())

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/openkvs/openkvs/mkv"
+	"github.com/openkvs/openkvs/internal/mediasource"
+	"github.com/openkvs/openkvs/parser"
 	"github.com/openkvs/openkvs/producer"
 )
 
@@ -67,7 +66,7 @@ func generateSource(ctx context.Context, fps, gop, seconds int, bitrate int64) (
 		}
 		return nil, fmt.Errorf("generate H.264 with ffmpeg: %w: %s", err, msg)
 	}
-	src, err := sourceFromAnnexB(out.Bytes(), 0)
+	src, err := readSource(ctx, "-", &out, 0)
 	if err != nil {
 		return nil, fmt.Errorf("generate H.264 with ffmpeg: %w", err)
 	}
@@ -75,26 +74,10 @@ func generateSource(ctx context.Context, fps, gop, seconds int, bitrate int64) (
 	return src, nil
 }
 
-// loadSource reads the access units of an .mkv/.webm (track 1) or an
-// Annex-B .h264/.264 file, keeping at most limit frames (0: all).
-func loadSource(path string, limit int) (*mediaSource, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open source: %w", err)
-	}
-	defer f.Close()
-	var src *mediaSource
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".mkv", ".webm", ".mka":
-		src, err = sourceFromMKV(f, limit)
-	case ".h264", ".264", ".avc", ".h26l":
-		var b []byte
-		if b, err = io.ReadAll(f); err == nil {
-			src, err = sourceFromAnnexB(b, limit)
-		}
-	default:
-		return nil, fmt.Errorf("source %s: unknown extension %q (want .mkv or .h264)", path, ext)
-	}
+// loadSource reads the H.264 video of a file that `kvsctl put` takes (MP4,
+// Matroska/WebM or Annex B), keeping at most limit frames (0: all).
+func loadSource(ctx context.Context, path string, limit int) (*mediaSource, error) {
+	src, err := readSource(ctx, path, nil, limit)
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", path, err)
 	}
@@ -102,150 +85,44 @@ func loadSource(path string, limit int) (*mediaSource, error) {
 	return src, nil
 }
 
-// sourceFromAnnexB splits an Annex-B stream into access units, converts them
-// to AVCC and builds the CodecPrivate from the first SPS and PPS. Access
-// units before the first IDR are dropped.
-func sourceFromAnnexB(b []byte, limit int) (*mediaSource, error) {
-	aus := groupAccessUnits(splitAnnexB(b))
-	var (
-		src       mediaSource
-		sps, pps  []byte
-		total     int
-		keyFrames int
-	)
-	for _, au := range aus {
-		for _, nal := range au {
-			switch nalType(nal) {
-			case nalSPS:
-				if sps == nil {
-					sps = nal
-				}
-			case nalPPS:
-				if pps == nil {
-					pps = nal
-				}
-			}
-		}
-		key := isKeyAccessUnit(au)
-		if len(src.Frames) == 0 && !key {
-			continue
-		}
-		hasVCL := false
-		for _, nal := range au {
-			hasVCL = hasVCL || isVCL(nalType(nal))
-		}
-		if !hasVCL {
-			continue // e.g. a trailing end-of-stream NAL unit
-		}
-		if key {
-			keyFrames++
-		}
-		data := appendAVCC(nil, au)
-		total += len(data)
-		src.Frames = append(src.Frames, sourceFrame{Data: data, Key: key})
-		if limit > 0 && len(src.Frames) >= limit {
-			break
-		}
-	}
-	if keyFrames == 0 {
-		return nil, errors.New("no IDR access unit in the H.264 stream")
-	}
-	if sps == nil || pps == nil {
-		return nil, errors.New("no SPS/PPS in the H.264 stream")
-	}
-	cp, err := producer.H264CodecPrivate([][]byte{sps}, [][]byte{pps})
+// readSource reads the video track of arg (a file, or "-" for stdin)
+// through mediasource, which already gives access units in AVCC form with
+// 4-octet lengths and a matching CodecPrivate, starting at a key frame.
+func readSource(ctx context.Context, arg string, stdin io.Reader, limit int) (*mediaSource, error) {
+	in, err := mediasource.Open(ctx, arg, stdin, mediasource.Options{})
 	if err != nil {
 		return nil, err
 	}
-	info, err := producer.ParseH264SPS(sps)
-	if err != nil {
-		return nil, err
+	defer in.Close()
+	video := in.Tracks()[0]
+	if video.CodecID != producer.CodecH264 {
+		return nil, fmt.Errorf("the video is %s, not H.264 (%s)", video.CodecID, producer.CodecH264)
 	}
-	src.CodecPrivate, src.Width, src.Height = cp, info.Width, info.Height
-	return &src, nil
-}
-
-// sourceFromMKV reads the frames and CodecPrivate of track 1 of a Matroska
-// stream. NAL length fields other than 4 octets are rewritten to 4.
-func sourceFromMKV(r io.Reader, limit int) (*mediaSource, error) {
-	mr := mkv.NewReader(r, mkv.ReaderOptions{})
-	var (
-		src        mediaSource
-		haveTrack  bool
-		lengthSize = avccLengthSize
-	)
-	for {
-		kind, err := mr.Next()
+	var src mediaSource
+	for limit <= 0 || len(src.Frames) < limit {
+		f, err := in.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read mkv: %w", err)
+			return nil, err
 		}
-		switch kind {
-		case mkv.KindTracks:
-			if haveTrack {
-				continue
-			}
-			tracks, err := mr.Tracks()
-			if err != nil {
-				return nil, fmt.Errorf("read mkv tracks: %w", err)
-			}
-			t, ok := tracks.Track(1)
-			if !ok {
-				return nil, errors.New("the file has no track 1")
-			}
-			if t.CodecID != producer.CodecH264 {
-				return nil, fmt.Errorf("track 1 is %s, not H.264 (%s)", t.CodecID, producer.CodecH264)
-			}
-			ls, sps, err := parseAVCDecoderConfig(t.CodecPrivate)
-			if err != nil {
-				return nil, fmt.Errorf("track 1 CodecPrivate: %w", err)
-			}
-			lengthSize = ls
-			src.CodecPrivate = append([]byte(nil), t.CodecPrivate...)
-			if lengthSize != avccLengthSize {
-				src.CodecPrivate[4] = src.CodecPrivate[4]&^3 | (avccLengthSize - 1)
-			}
-			if sps != nil {
-				if info, err := producer.ParseH264SPS(sps); err == nil {
-					src.Width, src.Height = info.Width, info.Height
-				}
-			}
-			if src.Width == 0 && t.Video != nil {
-				src.Width, src.Height = int(t.Video.PixelWidth), int(t.Video.PixelHeight)
-			}
-			haveTrack = true
-		case mkv.KindBlock:
-			b := mr.Block()
-			if !haveTrack || b.Track != 1 {
-				continue
-			}
-			key := b.Keyframe()
-			if len(src.Frames) == 0 && !key {
-				continue
-			}
-			for i := range b.NumFrames() {
-				data := append([]byte(nil), b.Frame(i)...)
-				if lengthSize != avccLengthSize {
-					nals, err := splitAVCC(data, lengthSize)
-					if err != nil {
-						return nil, fmt.Errorf("frame %d: %w", len(src.Frames), err)
-					}
-					data = appendAVCC(nil, nals)
-				}
-				src.Frames = append(src.Frames, sourceFrame{Data: data, Key: key && i == 0})
-			}
-			if limit > 0 && len(src.Frames) >= limit {
-				return &src, nil
-			}
+		if f.TrackID == video.ID {
+			src.Frames = append(src.Frames, sourceFrame{Data: f.Data, Key: f.Key()})
 		}
-	}
-	if !haveTrack {
-		return nil, errors.New("no Tracks element")
 	}
 	if len(src.Frames) == 0 {
-		return nil, errors.New("track 1 has no key frame")
+		return nil, errors.New("the video has no frames")
+	}
+	// mediasource gives every file's H.264 track an AVCDecoderConfigurationRecord
+	// with 4-octet lengths (only a camera may have none).
+	cfg, err := parser.ParseAVCDecoderConfig(video.CodecPrivate)
+	if err != nil || len(cfg.SPS) == 0 {
+		return nil, fmt.Errorf("no SPS/PPS for the H.264 video: %v", err)
+	}
+	src.CodecPrivate, src.Width, src.Height = video.CodecPrivate, video.Width, video.Height
+	if info, err := producer.ParseH264SPS(cfg.SPS[0]); err == nil && src.Width == 0 {
+		src.Width, src.Height = info.Width, info.Height
 	}
 	return &src, nil
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/openkvs/openkvs/parser"
 	"github.com/openkvs/openkvs/producer"
 )
 
@@ -175,7 +178,7 @@ func TestParseSPS(t *testing.T) {
 
 // TestAVCDecoderConfig checks the CodecPrivate the bench sends (built by
 // the producer library) against ffmpeg's and the producer SDK's, and that
-// kvsctl's own reader of the record (for --source .mkv) reads it back.
+// the parser library reads it back.
 func TestAVCDecoderConfig(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -212,127 +215,17 @@ func TestAVCDecoderConfig(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Equal(t, hex.EncodeToString(tc.want), hex.EncodeToString(got))
-			ls, sps, err := parseAVCDecoderConfig(got)
+			cfg, err := parser.ParseAVCDecoderConfig(got)
 			require.NoError(t, err)
-			require.Equal(t, 4, ls)
-			require.Equal(t, tc.sps[0], sps)
+			require.Equal(t, 4, cfg.LengthSize)
+			require.Equal(t, tc.sps[0], cfg.SPS[0])
 		})
 	}
 }
 
-func TestSplitAnnexB(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want []string
-	}{
-		{name: "empty", in: "", want: nil},
-		{name: "no start code", in: "6742c028", want: nil},
-		{name: "3-octet start codes", in: "000001 67aa 000001 68bb", want: []string{"67aa", "68bb"}},
-		{name: "4-octet start codes", in: "00000001 67aa 00000001 68bb", want: []string{"67aa", "68bb"}},
-		{name: "leading garbage", in: "ff01 000001 6501", want: []string{"6501"}},
-		{name: "trailing zeros", in: "000001 6501 0000", want: []string{"6501"}},
-		{name: "emulation prevention kept", in: "000001 65000003 01", want: []string{"6500000301"}},
-		{name: "empty NAL units dropped", in: "000001 000001 6501", want: []string{"6501"}},
-		{name: "start code at the end", in: "000001 6501 000001", want: []string{"6501"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := splitAnnexB(unhex(t, stripSpaces(tc.in)))
-			var hexes []string
-			for _, n := range got {
-				hexes = append(hexes, hex.EncodeToString(n))
-			}
-			require.Equal(t, tc.want, hexes)
-		})
-	}
-}
-
-func stripSpaces(s string) string { return string(bytes.ReplaceAll([]byte(s), []byte(" "), nil)) }
-
-func TestGroupAccessUnits(t *testing.T) {
-	var (
-		sps     = []byte{0x67, 0x64}
-		pps     = []byte{0x68, 0xee}
-		sei     = []byte{0x06, 0x05}
-		aud     = []byte{0x09, 0xf0}
-		idr     = []byte{0x65, 0x88, 1} // first_mb_in_slice 0
-		idr2    = []byte{0x65, 0x12, 2} // a later slice of the same picture
-		p       = []byte{0x41, 0x9a, 3}
-		p2      = []byte{0x41, 0x02, 4}
-		filler  = []byte{0x0c, 0xff, 0x80}
-		nonVCL0 = []byte{0x0a} // end of sequence
-	)
-	tests := []struct {
-		name string
-		in   [][]byte
-		want [][][]byte
-		keys []bool
-	}{
-		{
-			name: "parameter sets join the IDR",
-			in:   [][]byte{sps, pps, idr, p, p},
-			want: [][][]byte{{sps, pps, idr}, {p}, {p}},
-			keys: []bool{true, false, false},
-		},
-		{
-			name: "slices of one picture",
-			in:   [][]byte{idr, idr2, p, p2},
-			want: [][][]byte{{idr, idr2}, {p, p2}},
-			keys: []bool{true, false},
-		},
-		{
-			name: "access unit delimiters",
-			in:   [][]byte{aud, sps, pps, idr, aud, p, filler},
-			want: [][][]byte{{aud, sps, pps, idr}, {aud, p, filler}},
-			keys: []bool{true, false},
-		},
-		{
-			name: "SEI starts the next unit",
-			in:   [][]byte{sei, sps, pps, idr, sei, p},
-			want: [][][]byte{{sei, sps, pps, idr}, {sei, p}},
-			keys: []bool{true, false},
-		},
-		{
-			name: "trailing non-VCL stays with the last unit",
-			in:   [][]byte{idr, nonVCL0},
-			want: [][][]byte{{idr, nonVCL0}},
-			keys: []bool{true},
-		},
-		{name: "nothing", in: nil, want: nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := groupAccessUnits(tc.in)
-			require.Equal(t, tc.want, got)
-			for i, au := range got {
-				require.Equal(t, tc.keys[i], isKeyAccessUnit(au), "unit %d", i)
-			}
-		})
-	}
-}
-
-func TestAVCC(t *testing.T) {
-	nals := [][]byte{{0x67, 1, 2}, {0x68, 3}, {0x65}}
-	b := appendAVCC(nil, nals)
-	require.Equal(t, "000000036701020000000268030000000165", hex.EncodeToString(b))
-	got, err := splitAVCC(b, 4)
-	require.NoError(t, err)
-	require.Equal(t, nals, got)
-
-	two, err := splitAVCC(unhex(t, "000367010200026803000165"), 2)
-	require.NoError(t, err)
-	require.Equal(t, nals, two)
-
-	for _, bad := range []string{"000000", "0000000567"} {
-		_, err := splitAVCC(unhex(t, bad), 4)
-		require.Error(t, err, bad)
-	}
-}
-
-// TestSourceMatchesFFmpegMuxer checks the Annex-B to AVCC conversion and the
-// CodecPrivate against ffmpeg's Matroska muxer, which does the same job:
-// both must give the same octets.
+// TestSourceMatchesFFmpegMuxer checks the bench's sources, read through
+// mediasource, against ffmpeg's Matroska muxer: the raw Annex B stream and
+// ffmpeg's Matroska of it must give the same frames and CodecPrivate.
 func TestSourceMatchesFFmpegMuxer(t *testing.T) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg is not installed")
@@ -346,9 +239,12 @@ func TestSourceMatchesFFmpegMuxer(t *testing.T) {
 	muxed, err := cmd.Output()
 	require.NoError(t, err)
 
-	mine, err := sourceFromAnnexB(raw, 0)
+	mine, err := readSource(ctx, "-", bytes.NewReader(raw), 0)
 	require.NoError(t, err)
-	theirs, err := sourceFromMKV(bytes.NewReader(muxed), 0)
+	dir := t.TempDir()
+	mkvPath := filepath.Join(dir, "muxed.mkv")
+	require.NoError(t, os.WriteFile(mkvPath, muxed, 0o600))
+	theirs, err := loadSource(ctx, mkvPath, 0)
 	require.NoError(t, err)
 	require.Equal(t, hex.EncodeToString(theirs.CodecPrivate), hex.EncodeToString(mine.CodecPrivate))
 	require.Equal(t, 640, mine.Width)
@@ -365,7 +261,14 @@ func TestSourceMatchesFFmpegMuxer(t *testing.T) {
 	}
 	require.Equal(t, 2, keys, "one IDR per 25-frame GOP")
 
-	limited, err := sourceFromAnnexB(raw, 10)
+	limited, err := loadSource(ctx, mkvPath, 10)
 	require.NoError(t, err)
 	require.Len(t, limited.Frames, 10)
+
+	_, err = loadSource(ctx, filepath.Join(dir, "missing.mkv"), 0)
+	require.Error(t, err)
+	notVideo := filepath.Join(dir, "text.h264")
+	require.NoError(t, os.WriteFile(notVideo, []byte("not video at all"), 0o600))
+	_, err = loadSource(ctx, notVideo, 0)
+	require.Error(t, err)
 }

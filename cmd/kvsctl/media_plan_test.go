@@ -15,6 +15,7 @@ import (
 
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/mkv"
+	"github.com/openkvs/openkvs/parser"
 	"github.com/openkvs/openkvs/producer"
 )
 
@@ -40,11 +41,11 @@ func testSource(t testing.TB, frames, gop int) *mediaSource {
 // nalTypes lists the NAL unit types of an AVCC frame.
 func nalTypes(t testing.TB, frame []byte) []int {
 	t.Helper()
-	nals, err := splitAVCC(frame, 4)
+	nals, err := avccUnits(frame)
 	require.NoError(t, err)
 	var out []int
 	for _, n := range nals {
-		out = append(out, nalType(n))
+		out = append(out, int(n[0]&0x1f))
 	}
 	return out
 }
@@ -74,7 +75,7 @@ func TestResizeFrame(t *testing.T) {
 			require.Equal(t, tc.trimmed, trimmed)
 			require.Equal(t, tc.wantTypes, nalTypes(t, out))
 			if padded {
-				nals, _ := splitAVCC(out, 4)
+				nals, _ := avccUnits(out)
 				filler := nals[len(nals)-1]
 				require.Equal(t, byte(0x80), filler[len(filler)-1], "rbsp_trailing_bits")
 				for _, c := range filler[1 : len(filler)-1] {
@@ -332,4 +333,26 @@ func sum(frames []planFrame) int64 {
 		n += int64(len(f.Data))
 	}
 	return n
+}
+
+// appendAVCC appends the NAL units in AVCC form, each after its length as a
+// 4-octet big-endian integer.
+func appendAVCC(dst []byte, nals [][]byte) []byte {
+	for _, nal := range nals {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(nal)))
+		dst = append(dst, nal...)
+	}
+	return dst
+}
+
+// avccUnits returns the NAL units of an AVCC frame with 4-octet lengths.
+func avccUnits(frame []byte) ([][]byte, error) {
+	var nals [][]byte
+	for nal, err := range parser.AVCCUnits(frame, avccLengthSize) {
+		if err != nil {
+			return nil, err
+		}
+		nals = append(nals, nal)
+	}
+	return nals, nil
 }

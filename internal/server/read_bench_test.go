@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -80,7 +81,12 @@ func BenchmarkCatchUpRead(b *testing.B) {
 	if r := srv.Post(b, "/createStream", `{"StreamName":"hour","DataRetentionInHours":1}`); r.Status != 200 {
 		b.Fatal(r.Body)
 	}
-	const fragments = 300
+	// 300 one-second fragments by default; CATCHUP_BENCH_FRAGMENTS=3600
+	// reads the hour of 2 Mbps that issue 4 names (900 MB).
+	fragments := 300
+	if v, err := strconv.Atoi(os.Getenv("CATCHUP_BENCH_FRAGMENTS")); err == nil && v > 0 {
+		fragments = v
+	}
 	ingestFast(b, srv, "hour", fragments, 25, 10_000) // 250 KB per second: 2 Mbps
 	cold := dropCaches() == nil
 	b.ResetTimer()

@@ -1,22 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	am "github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia"
 	amtypes "github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia/types"
 	"github.com/spf13/cobra"
+
+	"github.com/openkvs/openkvs/internal/hlsload"
 )
 
 // benchHLSOptions are the flags of "kvsctl bench hls".
@@ -93,40 +91,20 @@ func runBenchHLS(ctx context.Context, g *globalOptions, o *benchHLSOptions, stre
 		urls[i] = aws.ToString(out.HLSStreamingSessionURL)
 	}
 	hc := viewerHTTPClient(client, o.viewers)
-	// The media playlist URL is in the master playlist; read it once per
-	// session, as a player does.
 	for i, master := range urls {
-		if urls[i], err = mediaPlaylistURL(ctx, hc, master); err != nil {
+		if urls[i], err = hlsload.MediaPlaylistURL(ctx, hc, master); err != nil {
 			return err
 		}
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(o.duration))
 	defer cancel()
-	var (
-		mu   sync.Mutex
-		rep  = hlsBenchReport{Stream: stream, Viewers: o.viewers, Sessions: o.sessions, DurationS: time.Duration(o.duration).Seconds()}
-		pls  []time.Duration
-		segs []time.Duration
-		wg   sync.WaitGroup
-	)
-	for v := range o.viewers {
-		wg.Go(func() {
-			w := hlsViewer{client: hc, playlist: urls[v%len(urls)], poll: time.Duration(o.poll), fetched: map[string]bool{}}
-			w.watch(ctx, time.Duration(v)*time.Duration(o.poll)/time.Duration(o.viewers))
-			mu.Lock()
-			defer mu.Unlock()
-			pls = append(pls, w.playlists...)
-			segs = append(segs, w.segments...)
-			rep.Bytes += w.bytes
-			rep.Errors += w.errors
-			if rep.FirstError == "" && w.firstErr != nil {
-				rep.FirstError = w.firstErr.Error()
-			}
-		})
+	res := hlsload.Watch(ctx, hc, urls, o.viewers, time.Duration(o.poll))
+	rep := hlsBenchReport{Stream: stream, Viewers: o.viewers, Sessions: o.sessions, DurationS: time.Duration(o.duration).Seconds(),
+		Playlists: summarize(res.Playlists), Segments: summarize(res.Segments), Bytes: res.Bytes, Errors: res.Errors}
+	if res.FirstError != nil {
+		rep.FirstError = res.FirstError.Error()
 	}
-	wg.Wait()
-	rep.Playlists, rep.Segments = summarize(pls), summarize(segs)
 	if o.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -158,140 +136,4 @@ func viewerHTTPClient(client *am.Client, viewers int) *http.Client {
 		rt = t
 	}
 	return &http.Client{Transport: rt}
-}
-
-// mediaPlaylistURL reads a master playlist and returns the absolute URL of
-// its first media playlist.
-func mediaPlaylistURL(ctx context.Context, hc *http.Client, master string) (string, error) {
-	body, err := httpGet(ctx, hc, master)
-	if err != nil {
-		return "", err
-	}
-	base, err := url.Parse(master)
-	if err != nil {
-		return "", err
-	}
-	for _, line := range strings.Split(string(body), "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			ref, err := base.Parse(line)
-			if err != nil {
-				return "", fmt.Errorf("master playlist %s: %w", master, err)
-			}
-			return ref.String(), nil
-		}
-	}
-	return "", fmt.Errorf("master playlist %s lists no media playlist", master)
-}
-
-// httpGet fetches url and fails on any status but 200.
-func httpGet(ctx context.Context, hc *http.Client, url string) ([]byte, error) {
-	var body bytes.Buffer
-	_, err := httpFetch(ctx, hc, url, &body)
-	return body.Bytes(), err
-}
-
-// httpFetch copies url's body to w and fails on any status but 200. It
-// returns the body's length.
-func httpFetch(ctx context.Context, hc *http.Client, url string, w io.Writer) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(res.Body, 1024))
-		return 0, fmt.Errorf("GET %s: HTTP %d: %s", url, res.StatusCode, msg)
-	}
-	return io.Copy(w, res.Body)
-}
-
-// liveSyncSegments is how many of the listed segments a viewer fetches
-// when it joins.
-const liveSyncSegments = 3
-
-// hlsViewer is one simulated LIVE player.
-type hlsViewer struct {
-	client   *http.Client
-	playlist string
-	poll     time.Duration
-	fetched  map[string]bool // segment URIs already fetched
-
-	playlists, segments []time.Duration
-	bytes               int64
-	errors              int
-	firstErr            error
-}
-
-// watch polls the playlist until ctx ends, starting after delay.
-func (w *hlsViewer) watch(ctx context.Context, delay time.Duration) {
-	base, err := url.Parse(w.playlist)
-	if err != nil {
-		w.fail(err)
-		return
-	}
-	next := time.Now().Add(delay)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Until(next)):
-		}
-		next = next.Add(w.poll)
-		t0 := time.Now()
-		body, err := httpGet(ctx, w.client, w.playlist)
-		if ctx.Err() != nil {
-			return // the run ended mid-request; not the server's failure
-		}
-		if err != nil {
-			w.fail(err)
-			continue
-		}
-		w.playlists = append(w.playlists, time.Since(t0))
-		var uris []string
-		for _, line := range strings.Split(string(body), "\n") {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				uris = append(uris, line)
-			}
-		}
-		if len(w.fetched) == 0 && len(uris) > liveSyncSegments {
-			// A player joining a live stream starts this many segments
-			// from the end (hls.js liveSyncDurationCount).
-			for _, u := range uris[:len(uris)-liveSyncSegments] {
-				w.fetched[u] = true
-			}
-		}
-		for _, uri := range uris {
-			if w.fetched[uri] {
-				continue
-			}
-			w.fetched[uri] = true
-			ref, err := base.Parse(uri)
-			if err != nil {
-				w.fail(err)
-				continue
-			}
-			t0 := time.Now()
-			n, err := httpFetch(ctx, w.client, ref.String(), io.Discard)
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil {
-				w.fail(err)
-				continue
-			}
-			w.segments = append(w.segments, time.Since(t0))
-			w.bytes += n
-		}
-	}
-}
-
-func (w *hlsViewer) fail(err error) {
-	w.errors++
-	if w.firstErr == nil {
-		w.firstErr = err
-	}
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/openkvs/openkvs/internal/config"
+	"github.com/openkvs/openkvs/internal/hlsload"
 	"github.com/openkvs/openkvs/internal/kvsdtest"
 	"github.com/openkvs/openkvs/mkv"
 )
@@ -181,19 +183,6 @@ func hlsLiveSession(b testing.TB, srv *kvsdtest.Server, stream string) string {
 
 var fragmentNumberRE = regexp.MustCompile(`FragmentNumber=(\d+)`)
 
-func getBody(c *http.Client, url string) ([]byte, error) {
-	resp, err := c.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != 200 {
-		err = fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, body)
-	}
-	return body, err
-}
-
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func median(ds []time.Duration) time.Duration {
@@ -231,7 +220,7 @@ func BenchmarkHLSLivePlaylist(b *testing.B) {
 					return
 				default:
 				}
-				body, err := getBody(c, url)
+				body, err := hlsload.Get(context.Background(), c, url)
 				now := time.Now()
 				if err != nil {
 					b.Error(err)
@@ -280,10 +269,11 @@ func BenchmarkHLSLivePlaylist(b *testing.B) {
 // latency with and without viewers, for all streams and for the watched
 // one, leaving out each window's first seconds while viewers join or leave.
 //
-// The viewers run in one of two places. "viewers=process" runs them in
-// "kvsctl bench hls", a process of their own, as real viewers are never
-// inside the server. "viewers=in-process" runs them as goroutines of the
-// benchmark, which also holds kvsd, so that they share its Go scheduler.
+// The viewers (package hlsload) run in one of two places. "viewers=process"
+// runs them in "kvsctl bench hls", a process of their own, as real viewers
+// are never inside the server. "viewers=in-process" runs them as goroutines
+// of the benchmark, which also holds kvsd, so that they share its Go
+// scheduler.
 func BenchmarkHLSLiveViewers(b *testing.B) {
 	b.Run("viewers=process", func(b *testing.B) {
 		kvsctl := kvsdtest.BuildKVSCtl(b)
@@ -320,23 +310,13 @@ func BenchmarkHLSLiveViewers(b *testing.B) {
 			for s := range urls {
 				urls[s] = hlsLiveSession(b, srv, stream)
 			}
-			stop := make(chan struct{})
-			var (
-				mu   sync.Mutex
-				segs []time.Duration
-				wg   sync.WaitGroup
-			)
-			for v := range liveViewers {
-				wg.Go(func() {
-					local := watchLive(b, c, urls[v%liveViewerSessions], time.Duration(v)*time.Second/liveViewers, stop)
-					mu.Lock()
-					segs = append(segs, local...)
-					mu.Unlock()
-				})
+			ctx, cancel := context.WithTimeout(context.Background(), window)
+			defer cancel()
+			res := hlsload.Watch(ctx, c, urls, liveViewers, time.Second)
+			if res.Errors > 0 {
+				b.Fatalf("%d viewer requests failed; the first: %v", res.Errors, res.FirstError)
 			}
-			time.Sleep(window)
-			close(stop)
-			wg.Wait()
+			segs := res.Segments
 			if len(segs) == 0 {
 				return viewerResult{}
 			}
@@ -450,72 +430,4 @@ func benchmarkLiveViewers(b *testing.B, watch func(srv *kvsdtest.Server, stream 
 type viewerSpan struct {
 	from, to time.Time
 	watched  bool
-}
-
-// watchLive is one LIVE HLS viewer: after delay, it polls the media
-// playlist every second and, as hls.js does (and "kvsctl bench hls"),
-// starts with the last 3 segments listed, then fetches every new one, until
-// stop. It returns the segment response times.
-func watchLive(b testing.TB, c *http.Client, url string, delay time.Duration, stop <-chan struct{}) []time.Duration {
-	const liveSync = 3 // hls.js liveSyncDurationCount
-	base := url[:strings.LastIndex(url, "/")+1]
-	fetched := map[string]bool{}
-	var local []time.Duration
-	select {
-	case <-stop:
-		return nil
-	case <-time.After(delay):
-	}
-	for {
-		pl, err := getBody(c, url)
-		if err != nil {
-			b.Error(err)
-			return local
-		}
-		var segs []string
-		for _, line := range strings.Split(string(pl), "\n") {
-			if strings.HasPrefix(line, "getMP4MediaFragment") {
-				segs = append(segs, line)
-			}
-		}
-		if len(fetched) == 0 && len(segs) > liveSync {
-			for _, s := range segs[:len(segs)-liveSync] {
-				fetched[s] = true
-			}
-		}
-		for _, line := range segs {
-			if fetched[line] {
-				continue
-			}
-			fetched[line] = true
-			t0 := time.Now()
-			if err := discardBody(c, base+line); err != nil {
-				b.Error(err)
-				return local
-			}
-			local = append(local, time.Since(t0))
-		}
-		select {
-		case <-stop:
-			return local
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-// discardBody fetches url and throws its body away, as a benchmark client
-// that measures the server rather than its own allocations.
-func discardBody(c *http.Client, url string) error {
-	resp, err := c.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("GET %s: %d", url, resp.StatusCode)
-	}
-	return nil
 }

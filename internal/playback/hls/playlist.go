@@ -170,18 +170,12 @@ func (s *Service) MediaPlaylistLL(ctx context.Context, token string, track int, 
 			// whole segment late, and then stalls or skips a hole; so wait
 			// briefly for the store and the camera's next frame.
 			if hintBy.IsZero() {
-				hintBy = time.Now().Add(nextFragmentWait)
+				hintBy = earlier(time.Now().Add(nextFragmentWait), deadline)
 			}
 			wait = hintBy
 			if cur != nil {
 				// Storing takes milliseconds and sends no hub event.
-				wait = time.Now().Add(storeRecheck)
-			}
-			if wait.After(hintBy) {
-				wait = hintBy
-			}
-			if wait.After(deadline) {
-				wait = deadline
+				wait = earlier(time.Now().Add(storeRecheck), hintBy)
 			}
 		}
 		if !waitChange(ctx, changed, wait) {
@@ -468,4 +462,12 @@ func (s *Service) PartialFragment(ctx context.Context, token string, track int, 
 			return errkind.New(playback.ErrNotFound, "Part %d of fragment %s is not available.", part, session.FormatNumber(number))
 		}
 	}
+}
+
+// earlier returns the earlier of a and b.
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -28,6 +28,11 @@ func newTransport() *http.Transport {
 	tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	// A hook belongs to one request: connections are not reused.
 	tr.DisableKeepAlives = true
+	// The transport flushes after every chunk of the body. With the
+	// default 4 KiB buffer a frame of more than that went out in three
+	// writes (the buffer, the rest, the chunk's end); 64 KiB sends a
+	// typical frame in one.
+	tr.WriteBufferSize = 64 << 10
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 15 * time.Second}
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dialer.DialContext(ctx, network, addr)

@@ -350,6 +350,13 @@ func (u *uploader) handleAck(cs *connState, a wireAck) {
 		if f == nil || !s.store.remove(f) {
 			return
 		}
+		// The service has every octet of f, so no write of it is in
+		// progress; once the uploader is past it (a new connection resends
+		// from the oldest stored fragment, and f is no longer stored), its
+		// buffer can take the next fragment.
+		if f.sealed && f.seq < s.sendSeq && cap(f.data) > cap(s.spare) {
+			s.spare, f.data = f.data[:0], nil
+		}
 		s.m.FragmentsAcked++
 		if !f.sentAt.IsZero() {
 			lat := now.Sub(f.sentAt)

@@ -32,8 +32,8 @@ type Stream struct {
 	// waitKey is set after a refused frame: frames are refused until the
 	// next fragment starts, since later frames of the GOP would reference
 	// the missing one.
-	waitKey     bool
-	header      []byte // EBML header, Segment start, Info, Tracks
+	waitKey bool
+	header  []byte // EBML header, Segment start, Info, Tracks
 	// scratch holds the frame being put, in the form it is sent, until
 	// the Matroska writer copies it into the fragment.
 	scratch []byte
@@ -44,7 +44,7 @@ type Stream struct {
 	// spare is the buffer of an acknowledged fragment, kept for the next
 	// fragment: writing into fresh memory cost a page fault every 4 KiB,
 	// and at 500 streams that was half of a load generator's CPU.
-	spare []byte
+	spare       []byte
 	store       *contentStore
 	head        time.Duration // newest frame time
 	meta        metadataQueue

@@ -1,7 +1,6 @@
 package media
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -14,7 +13,13 @@ const fragmentNumberPrefix = "91343852333"
 // FormatFragmentNumber returns the KVS fragment number string of a store
 // fragment number.
 func FormatFragmentNumber(n uint64) string {
-	return fmt.Sprintf("%s%036d", fragmentNumberPrefix, n)
+	var b [47]byte
+	copy(b[:], fragmentNumberPrefix)
+	for i := len(b) - 1; i >= len(fragmentNumberPrefix); i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[:])
 }
 
 // ParseFragmentNumber returns the store number of a fragment number

@@ -166,13 +166,29 @@ func (r *chunkReader) catchUp(ctx context.Context) (sent bool, err error) {
 	for {
 		fs, err := r.s.store.List(ctx, store.FragmentQuery{Stream: r.stream, AfterNumber: r.after, Limit: 64})
 		if err != nil || len(fs) == 0 {
+			if sent && r.w.Flush() != nil && err == nil {
+				err = errClientGone
+			}
 			return sent, err
 		}
 		// Two buffers take turns: one is written while the other is read
 		// into. r.cur is the one the next read goes into.
 		go fetch(fs[0], r.bufs[r.cur])
 		for i, f := range fs {
-			got := <-next
+			// Chunks are flushed only when the next one is not ready: a
+			// flush per chunk cost a write of a few dozen octets (the
+			// trailing tags) per fragment, and the next chunk's first
+			// write flushes them anyway.
+			var got read
+			select {
+			case got = <-next:
+			default:
+				if err := r.w.Flush(); err != nil {
+					r.bufs[r.cur] = (<-next).media // wait for the read in flight
+					return sent, errClientGone
+				}
+				got = <-next
+			}
 			if got.err != nil {
 				return sent, got.err
 			}
@@ -205,9 +221,6 @@ func (r *chunkReader) sendStored(ctx context.Context, f store.Fragment) error {
 		r.header, r.hdrID = h, f.HeaderID
 	}
 	if err := writeChunk(r.w, &r.buf, r.kind, r.header, f, r.media, r.s.now()); err != nil {
-		return errClientGone
-	}
-	if err := r.w.Flush(); err != nil {
 		return errClientGone
 	}
 	return nil
@@ -343,11 +356,13 @@ func (s *Service) WriteFragments(ctx context.Context, stream string, fs []store.
 		if r.media, err = s.store.ReadMedia(ctx, f, r.media[:0]); err != nil {
 			return err
 		}
-		if err := r.sendStored(ctx, f); err != nil {
-			if errors.Is(err, errClientGone) {
-				return nil
-			}
+		if err := r.sendStored(ctx, f); err == nil {
+			err = r.w.Flush()
+		} else if !errors.Is(err, errClientGone) {
 			return err
+		}
+		if err != nil {
+			return nil // the client is gone
 		}
 	}
 	return nil

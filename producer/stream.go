@@ -369,7 +369,7 @@ func (s *Stream) openFragment(f *Frame, ms int64) {
 	s.seq++
 	s.cur = &fragment{seq: s.seq, timecode: ms, start: f.PTS, end: f.PTS, putAt: time.Now()}
 	switch want := s.lastSize + s.lastSize/8; {
-	case cap(s.spare) >= want && want > 0:
+	case s.lastSize > 0 && cap(s.spare) >= s.lastSize:
 		s.cur.data, s.spare = s.spare[:0], nil
 	case s.lastSize > 0:
 		s.cur.data = make([]byte, 0, want)

@@ -41,6 +41,7 @@ type benchIngestOptions struct {
 	baselines      bool
 	ackTimeout     durationValue
 	parallel       int
+	warmup         durationValue
 
 	// Baseline sizes; hidden flags, so that tests stay short.
 	tcpBaselineTime  durationValue
@@ -59,6 +60,7 @@ func defaultBenchIngestOptions() *benchIngestOptions {
 		baselines:        true,
 		ackTimeout:       durationValue(30 * time.Second),
 		parallel:         32,
+		warmup:           durationValue(5 * time.Second),
 		tcpBaselineTime:  durationValue(1500 * time.Millisecond),
 		diskBaselineSize: 64 << 20,
 	}
@@ -118,6 +120,7 @@ func (o *benchIngestOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.baselines, "baselines", o.baselines, "measure raw loopback TCP and disk fsync throughput first")
 	f.Var(&o.ackTimeout, "ack-timeout", "how long to wait for the remaining acks after the last octet")
 	f.IntVar(&o.parallel, "parallel", o.parallel, "control-plane calls (stream creation and the library's stream set-up) in flight at once")
+	f.Var(&o.warmup, "warmup", "also report PERSISTED for the fragments whose last octet went out this long after the first octet of the run (steady state); 0 for no such row")
 	f.Var(&o.tcpBaselineTime, "baseline-tcp-time", "how long the TCP baseline sends")
 	f.Int64Var(&o.diskBaselineSize, "baseline-disk-bytes", o.diskBaselineSize, "how much the disk baseline writes")
 	_ = f.MarkHidden("baseline-tcp-time")
@@ -147,6 +150,8 @@ func (o *benchIngestOptions) validate() error {
 		return fmt.Errorf("--retention-hours %d: must be between 1 and 87600 (a stream without retention never sends PERSISTED)", o.retentionHours)
 	case time.Duration(o.ackTimeout) <= 0:
 		return fmt.Errorf("--ack-timeout %s: must be positive", time.Duration(o.ackTimeout))
+	case time.Duration(o.warmup) < 0:
+		return fmt.Errorf("--warmup %s: must not be negative", time.Duration(o.warmup))
 	case o.parallel < 1:
 		return fmt.Errorf("--parallel %d: must be at least 1", o.parallel)
 	case o.streamPrefix == "" || !streamNameRE.MatchString(o.streamPrefix):

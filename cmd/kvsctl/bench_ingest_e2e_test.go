@@ -57,7 +57,7 @@ func TestBenchIngestE2E(t *testing.T) {
 	setAWSEnv(t, kvsdtest.AccessKeyID, kvsdtest.SecretAccessKey)
 
 	rep, stderr, err := runBench(t, t.Context(), "--endpoint-url", srv.URL, "--streams", "3", "--duration", "3s", "--fragment", "1s",
-		"--baseline-tcp-time", "200ms", "--baseline-disk-bytes", "4194304")
+		"--baseline-tcp-time", "200ms", "--baseline-disk-bytes", "4194304", "--warmup", "2500ms")
 	require.NoError(t, err, stderr)
 	require.NotNil(t, rep)
 
@@ -91,6 +91,15 @@ func TestBenchIngestE2E(t *testing.T) {
 	// (40 ms) more: the fragment does not wait for the next frame.
 	require.Equal(t, f.Sent-3, rep.Latency.PersistedLater.Count, "all but the first fragment of each stream")
 	require.LessOrEqual(t, rep.Latency.PersistedLater.Max, rep.Latency.Persisted.Max)
+	// After a 2.5 s warm-up: the streams start within one second, so every
+	// stream's third fragment (last octet 3 s or more after its start)
+	// counts, and no first fragment does.
+	steady := rep.Latency.PersistedSteady
+	require.NotNil(t, steady)
+	require.Equal(t, 2.5, rep.Latency.WarmupS)
+	require.GreaterOrEqual(t, steady.Count, 3)
+	require.LessOrEqual(t, steady.Count, rep.Latency.PersistedLater.Count)
+	require.LessOrEqual(t, steady.Max, rep.Latency.Persisted.Max)
 	fi := rep.Latency.FrameInPersisted
 	require.Equal(t, f.Sent, fi.Count)
 	require.GreaterOrEqual(t, fi.P50, rep.Latency.Persisted.P50)
@@ -264,6 +273,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{args: []string{"nope"}, want: `unknown command "nope"`},
 		{args: []string{"bench", "ingest", "--streams", "x"}, want: `invalid argument "x"`},
 		{args: []string{"bench", "ingest", "--fps", "0"}, want: "--fps 0"},
+		{args: []string{"bench", "ingest", "--warmup", "-1s"}, want: "--warmup -1s: must not be negative"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

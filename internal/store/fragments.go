@@ -28,6 +28,18 @@ type Fragment struct {
 	// HeaderID names the producer header (EBML header, Segment Info,
 	// Tracks) the fragment was sent under; see Fragments.ReadHeader.
 	HeaderID uint64
+	// Location is where the backend that listed the fragment keeps its
+	// media, for that backend's ReadMedia: a catch-up reader reads
+	// thousands of listed fragments, and a second index lookup for each
+	// was a third of its read time. Callers pass it back unchanged.
+	Location Location
+}
+
+// Location is a backend's own address of a fragment's media; the zero
+// value (Known false) means the backend has to look it up.
+type Location struct {
+	Segment, Offset int64
+	Known           bool
 }
 
 // NewFragment is what ingest appends.

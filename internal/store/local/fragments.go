@@ -694,14 +694,19 @@ func (s *Fragments) ReadMedia(ctx context.Context, f store.Fragment, dst []byte)
 	if ms == nil || f.Number > math.MaxInt64 {
 		return dst, store.ErrNotFound
 	}
-	var seg, off, size int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT segment, seg_offset, size FROM fragments WHERE number = ? AND stream_id = ?`,
-		int64(f.Number), ms.id).Scan(&seg, &off, &size)
-	if errors.Is(err, sql.ErrNoRows) {
-		return dst, store.ErrNotFound
-	}
-	if err != nil {
-		return dst, fmt.Errorf("read fragment %d: %w", f.Number, err)
+	// A listed fragment says where it is; the record's own header is
+	// checked against the fragment below either way, so a location that
+	// went stale (its segment deleted by retention) reads as not found.
+	seg, off, size := f.Location.Segment, f.Location.Offset, f.Size
+	if !f.Location.Known {
+		err := s.rdb.QueryRowContext(ctx, `SELECT segment, seg_offset, size FROM fragments WHERE number = ? AND stream_id = ?`,
+			int64(f.Number), ms.id).Scan(&seg, &off, &size)
+		if errors.Is(err, sql.ErrNoRows) {
+			return dst, store.ErrNotFound
+		}
+		if err != nil {
+			return dst, fmt.Errorf("read fragment %d: %w", f.Number, err)
+		}
 	}
 	h, err := s.readers.acquire(uint64(seg))
 	if err != nil {

@@ -106,7 +106,7 @@ func spaceErr(op string, err error) error {
 }
 
 // fragmentColumns are the columns scanFragment reads, in order.
-const fragmentColumns = `number, producer_ts, server_ts, duration, size, checksum, header_id`
+const fragmentColumns = `number, producer_ts, server_ts, duration, size, checksum, header_id, segment, seg_offset`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -118,8 +118,9 @@ func scanFragment(r rowScanner, stream string) (store.Fragment, error) {
 		producer, server, dur int64
 		size                  int64
 		checksum              int64
+		segment, offset       int64
 	)
-	if err := r.Scan(&number, &producer, &server, &dur, &size, &checksum, &headerID); err != nil {
+	if err := r.Scan(&number, &producer, &server, &dur, &size, &checksum, &headerID, &segment, &offset); err != nil {
 		return store.Fragment{}, err
 	}
 	return store.Fragment{
@@ -131,5 +132,6 @@ func scanFragment(r rowScanner, stream string) (store.Fragment, error) {
 		Size:              size,
 		Checksum:          uint32(checksum),
 		HeaderID:          uint64(headerID),
+		Location:          store.Location{Segment: segment, Offset: offset, Known: true},
 	}, nil
 }

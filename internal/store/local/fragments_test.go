@@ -204,6 +204,36 @@ func TestFragmentsReadMediaDetectsCorruption(t *testing.T) {
 	}
 }
 
+// TestFragmentsReadListedLocation: a listed fragment carries its location,
+// and ReadMedia reads it from there; a location that points at another
+// record is corruption, never another fragment's bytes.
+func TestFragmentsReadListedLocation(t *testing.T) {
+	ctx := context.Background()
+	s := openTestFragments(t, t.TempDir(), FragmentsOptions{SegmentSize: 8 << 10})
+	for i := range 6 {
+		appendDurable(t, s, newFragment(testARN, i, 3000, nil))
+	}
+	listed, err := s.List(ctx, store.FragmentQuery{Stream: testARN})
+	require.NoError(t, err)
+	require.Len(t, listed, 6)
+	for _, f := range listed {
+		require.True(t, f.Location.Known, "fragment %d", f.Number)
+		requireIntact(t, s, f)
+		media, err := s.ReadMedia(ctx, f, nil)
+		require.NoError(t, err)
+		require.Equal(t, mediaFor(f.Stream, f.ProducerTimestamp, int(f.Size)), media)
+	}
+	wrong := listed[1]
+	wrong.Location = listed[2].Location
+	_, err = s.ReadMedia(ctx, wrong, nil)
+	require.ErrorIs(t, err, store.ErrCorrupt)
+	unknown := listed[1]
+	unknown.Location = store.Location{}
+	media, err := s.ReadMedia(ctx, unknown, nil)
+	require.NoError(t, err)
+	require.Equal(t, mediaFor(unknown.Stream, unknown.ProducerTimestamp, int(unknown.Size)), media)
+}
+
 func TestFragmentsBackpressure(t *testing.T) {
 	ctx := context.Background()
 	s := openTestFragments(t, t.TempDir(), FragmentsOptions{MaxPendingBytes: 1})

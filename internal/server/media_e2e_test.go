@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -285,6 +286,25 @@ func TestGetMediaCatchUpAcrossBatches(t *testing.T) {
 		require.Equal(t, uint64(1_000_000+i*1000), ch.timecode)
 		require.Equal(t, []int{500 + i, 500 + i, 500 + i}, ch.sizes, "chunk %d holds its own frames", i)
 	}
+}
+
+// TestGetMediaCaughtUpChunkArrivesWhole: a reader that has read every
+// stored fragment gets the last one's trailing tags (its continuation
+// token) at once, not when the response ends after 3 s without data.
+func TestGetMediaCaughtUpChunkArrivesWhole(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	createStream(t, srv, "few", 1)
+	ingestClusters(t, srv, "few", 3)
+	start := time.Now()
+	events := watch(openGetMedia(t, srv, "few", `{"StartSelectorType":"EARLIEST"}`))
+	tokens := 0
+	waitFor(t, events, "the third chunk's continuation token", func(ev liveEvent) bool {
+		if slices.Contains(ev.tags, mkv.TagContinuationToken) {
+			tokens++
+		}
+		return tokens == 3
+	})
+	require.Less(t, time.Since(start), 1500*time.Millisecond, "the last chunk waited for the end of the response")
 }
 
 // TestGetMediaTailsLiveAndLimitsReaders follows a stream while a producer

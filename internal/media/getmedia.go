@@ -229,8 +229,11 @@ func (r *chunkReader) sendStored(ctx context.Context, f store.Fragment) error {
 // errClientGone ends a response whose client stopped reading.
 var errClientGone = errors.New("client gone")
 
-func (r *chunkReader) send() error {
-	if _, err := r.w.Write(r.buf.Bytes()); err != nil {
+func (r *chunkReader) send() error { return r.sendBytes(r.buf.Bytes()) }
+
+// sendBytes writes b and flushes it to the client.
+func (r *chunkReader) sendBytes(b []byte) error {
+	if _, err := r.w.Write(b); err != nil {
 		return err
 	}
 	return r.w.Flush()
@@ -276,7 +279,14 @@ func (r *chunkReader) follow(ctx context.Context, sub *live.Subscription, idle *
 				if !open {
 					continue
 				}
-				r.buf.Write(ev.Data)
+				// Event data never changes: write it as it is rather than
+				// copy it into buf (with 200 readers that copy was
+				// 200 times the stream's bit rate).
+				if err := r.sendBytes(ev.Data); err != nil {
+					return false, nil // the client went away
+				}
+				idle.Reset(r.s.cfg.NoDataTimeout)
+				continue
 			case live.FragmentEnd:
 				if !open {
 					continue

@@ -144,25 +144,20 @@ type chunkReader struct {
 	after  uint64 // number of the last chunk sent
 	buf    bytes.Buffer
 	media  []byte
-	bufs   [2][]byte // catchUp's read buffers
-	cur    int
+	bufs   [][]byte // catchUp's read buffers
 	header []byte
 	hdrID  uint64
 }
 
-// catchUp sends every stored fragment after r.after. It reads the next
-// fragment from the store while the current one is being written, so that
-// disk reads overlap with the network.
+// catchUpReadAhead is how many fragments catchUp reads ahead of the one it
+// writes: the reads and the writes take about as long as each other, and
+// with one read in flight each side often waited for the other.
+const catchUpReadAhead = 3
+
+// catchUp sends every stored fragment after r.after. A reading goroutine
+// stays up to catchUpReadAhead fragments ahead of the writer, so that disk
+// reads overlap with the network.
 func (r *chunkReader) catchUp(ctx context.Context) (sent bool, err error) {
-	type read struct {
-		media []byte
-		err   error
-	}
-	next := make(chan read, 1)
-	fetch := func(f store.Fragment, buf []byte) {
-		m, err := r.s.store.ReadMedia(ctx, f, buf[:0])
-		next <- read{m, err}
-	}
 	for {
 		fs, err := r.s.store.List(ctx, store.FragmentQuery{Stream: r.stream, AfterNumber: r.after, Limit: 64})
 		if err != nil || len(fs) == 0 {
@@ -171,43 +166,87 @@ func (r *chunkReader) catchUp(ctx context.Context) (sent bool, err error) {
 			}
 			return sent, err
 		}
-		// Two buffers take turns: one is written while the other is read
-		// into. r.cur is the one the next read goes into.
-		go fetch(fs[0], r.bufs[r.cur])
-		for i, f := range fs {
-			// Chunks are flushed only when the next one is not ready: a
-			// flush per chunk cost a write of a few dozen octets (the
-			// trailing tags) per fragment, and the next chunk's first
-			// write flushes them anyway.
-			var got read
-			select {
-			case got = <-next:
-			default:
-				if err := r.w.Flush(); err != nil {
-					r.bufs[r.cur] = (<-next).media // wait for the read in flight
-					return sent, errClientGone
-				}
-				got = <-next
-			}
-			if got.err != nil {
-				return sent, got.err
-			}
-			r.bufs[r.cur] = got.media
-			if i+1 < len(fs) {
-				go fetch(fs[i+1], r.bufs[1-r.cur])
-			}
-			r.media = got.media
-			err := r.sendStored(ctx, f)
-			r.cur = 1 - r.cur
-			if err != nil {
-				if i+1 < len(fs) {
-					r.bufs[r.cur] = (<-next).media // wait for the read in flight
-				}
-				return sent, err
-			}
-			r.after, sent = f.Number, true
+		n, err := r.sendBatch(ctx, fs)
+		sent = sent || n > 0
+		if err != nil {
+			return sent, err
 		}
 	}
+}
+
+// sendBatch sends the stored fragments fs in order and reports how many it
+// sent.
+func (r *chunkReader) sendBatch(ctx context.Context, fs []store.Fragment) (int, error) {
+	type read struct {
+		media []byte
+		err   error
+	}
+	if len(r.bufs) == 0 {
+		r.bufs = make([][]byte, catchUpReadAhead)
+	}
+	free := make(chan []byte, len(r.bufs))
+	for _, b := range r.bufs {
+		free <- b
+	}
+	done := make(chan read, len(r.bufs))
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for _, f := range fs {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			m, err := r.s.store.ReadMedia(ctx, f, buf[:0])
+			done <- read{m, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	// On the way out: stop the reader and take every buffer back for the
+	// next batch.
+	defer func() {
+		close(stop)
+		<-finished
+		r.bufs = r.bufs[:0]
+		for len(free) > 0 {
+			r.bufs = append(r.bufs, <-free)
+		}
+		for len(done) > 0 {
+			r.bufs = append(r.bufs, (<-done).media)
+		}
+	}()
+	for i, f := range fs {
+		// Chunks are flushed only when the next one is not ready: a flush
+		// per chunk cost a write of a few dozen octets (the trailing tags)
+		// per fragment, and the next chunk's first write flushes them
+		// anyway.
+		var got read
+		select {
+		case got = <-done:
+		default:
+			if err := r.w.Flush(); err != nil {
+				return i, errClientGone
+			}
+			got = <-done
+		}
+		if got.err != nil {
+			free <- got.media
+			return i, got.err
+		}
+		r.media = got.media
+		err := r.sendStored(ctx, f)
+		free <- got.media
+		if err != nil {
+			return i, err
+		}
+		r.after = f.Number
+	}
+	return len(fs), nil
 }
 
 // sendStored writes one stored fragment as a chunk, r.media holding its

@@ -307,6 +307,44 @@ func TestGetMediaCaughtUpChunkArrivesWhole(t *testing.T) {
 	require.Less(t, time.Since(start), 1500*time.Millisecond, "the last chunk waited for the end of the response")
 }
 
+// TestGetMediaClientLeavesDuringCatchUp: a reader that goes away in the
+// middle of a long catch-up frees its place under the reader limit, and its
+// read-ahead stops (goleak checks the goroutines at the end).
+func TestGetMediaClientLeavesDuringCatchUp(t *testing.T) {
+	srv := kvsdtest.Start(t)
+	createStream(t, srv, "big", 1)
+	b := kvsdtest.NewBody(t)
+	for i := range 200 {
+		b.Cluster(uint64(1_000_000+i*1000), kvsdtest.Video(3, 20_000), nil, false)
+	}
+	conn := srv.PutMedia(t, kvsdtest.PutMediaHeaders("big"), b.Bytes())
+	conn.Close()
+	requireAllPersisted(t, conn.Until(ackWait, never), 200) // 12 MB, more than the socket buffers hold
+	for range 3 {
+		body := openGetMedia(t, srv, "big", `{"StartSelectorType":"EARLIEST"}`)
+		_, err := io.ReadFull(body, make([]byte, 100_000))
+		require.NoError(t, err)
+		require.NoError(t, body.Close())
+	}
+	// All three left: three new readers fit under the limit of 3.
+	require.Eventually(t, func() bool {
+		var bodies []io.ReadCloser
+		defer func() {
+			for _, b := range bodies {
+				b.Close()
+			}
+		}()
+		for range 3 {
+			resp := srv.Open(t, http.MethodPost, "/getMedia", `{"StreamName":"big","StartSelector":{"StartSelectorType":"NOW"}}`, kvsdtest.DefaultSigning(), nil)
+			bodies = append(bodies, resp.Body)
+			if resp.StatusCode != 200 {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, 50*time.Millisecond)
+}
+
 // TestGetMediaTailsLiveAndLimitsReaders follows a stream while a producer
 // sends, and checks the per-stream reader limit.
 func TestGetMediaTailsLiveAndLimitsReaders(t *testing.T) {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,11 +77,21 @@ type parser struct {
 	// spare is the media buffer of the last completed fragment, reused for
 	// the next one (the store copies what it appends).
 	spare []byte
+	// nextCap is the capacity of the next fragment's buffer when there is
+	// no spare: firstFragmentCap for a session's first fragment, then
+	// twice the size of a fragment whose buffer was too large to keep.
+	nextCap int
 	// prevMax is, per track, the latest frame timestamp of the previous
 	// accepted fragment of this connection; the check restarts with each
 	// connection, as in KVS.
 	prevMax map[uint64]int64
 }
+
+// firstFragmentCap is the buffer a session's first fragment starts with:
+// a 1 s fragment of 2 Mbps fits, where growing from nothing by doubling
+// copied it about twice more, into fresh memory (a fifth of kvsd's CPU while
+// 500 sessions started at once).
+const firstFragmentCap = 256 << 10
 
 // fatalError ends the session after its ERROR ack.
 type fatalError struct{ code ErrorCode }
@@ -212,8 +223,12 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		}
 		p.clusterSeen = true
 		s.fragments.take(1)
+		media := p.spare[:0]
+		if media == nil {
+			media = make([]byte, 0, cmp.Or(p.nextCap, firstFragmentCap))
+		}
 		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{},
-			header: header, media: p.spare[:0]}
+			header: header, media: media}
 		p.spare = nil
 		p.cur.media = append(p.cur.media, r.RawHeader()...)
 	case mkv.KindClusterTimestamp:
@@ -384,7 +399,15 @@ func (s *session) complete(ctx context.Context, p *parser) {
 	f := p.cur
 	p.cur = nil
 	if f != nil && cap(f.media) <= 64<<20 {
-		defer func() { p.spare = f.media[:0] }() // once nothing uses the bytes
+		defer func() { // once nothing uses the bytes
+			if n := len(f.media); 4*n >= cap(f.media) {
+				p.spare = f.media[:0]
+			} else {
+				// Mostly unused (a small first fragment in a buffer of
+				// firstFragmentCap): an idle connection should not hold it.
+				p.nextCap = max(2*n, 4<<10)
+			}
+		}()
 	}
 	// Live readers already have the fragment's bytes; tell them whether it
 	// was kept.

@@ -72,6 +72,10 @@ type trackState struct {
 	hasCur, hasPrev bool
 }
 
+// firstFragmentCap is the buffer a stream's first fragment starts with,
+// before the stream's fragment size is known: a 1 s fragment of 2 Mbps fits.
+const firstFragmentCap = 256 << 10
+
 // fragmentSink appends the mkv.Writer's output to the open fragment.
 type fragmentSink struct{ s *Stream }
 
@@ -373,6 +377,8 @@ func (s *Stream) openFragment(f *Frame, ms int64) {
 		s.cur.data, s.spare = s.spare[:0], nil
 	case s.lastSize > 0:
 		s.cur.data = make([]byte, 0, want)
+	default:
+		s.cur.data = make([]byte, 0, firstFragmentCap)
 	}
 	s.store.add(s.cur)
 	s.waitKey = false

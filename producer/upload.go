@@ -353,8 +353,8 @@ func (u *uploader) handleAck(cs *connState, a wireAck) {
 		// The service has every octet of f, so no write of it is in
 		// progress; once the uploader is past it (a new connection resends
 		// from the oldest stored fragment, and f is no longer stored), its
-		// buffer can take the next fragment.
-		if f.sealed && f.seq < s.sendSeq && cap(f.data) > cap(s.spare) {
+		// buffer can take the next fragment, unless f used little of it.
+		if f.sealed && f.seq < s.sendSeq && cap(f.data) > cap(s.spare) && 4*len(f.data) >= cap(f.data) {
 			s.spare, f.data = f.data[:0], nil
 		}
 		s.m.FragmentsAcked++

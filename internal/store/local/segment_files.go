@@ -87,14 +87,25 @@ type segmentHandle struct {
 const readAhead = 8 << 20
 
 // adviseAhead starts the read-ahead for a read of [off, off+n), unless an
-// earlier read already asked for most of it.
+// earlier read already asked for most of it. A read far behind the range
+// asked for last is another pass over the segment (a second reader, or the
+// same data after the page cache let it go): it asks again from where it
+// is. Handles outlive readers, and without that a segment read once got
+// no read-ahead ever again.
 func (h *segmentHandle) adviseAhead(off, n int64) {
 	end := off + n + readAhead
 	done := h.advised.Load()
-	if off+n+readAhead/2 <= done || !h.advised.CompareAndSwap(done, end) {
+	from := max(off, done)
+	switch {
+	case off+n+readAhead/2 <= done && done-off <= 2*readAhead:
+		return // inside the window asked for last
+	case done-off > 2*readAhead:
+		from = off // a new pass
+	}
+	if !h.advised.CompareAndSwap(done, end) {
 		return
 	}
-	adviseWillNeed(h.f, max(off, done), end-max(off, done))
+	adviseWillNeed(h.f, from, end-from)
 }
 
 func newSegmentCache(dir string, maxOpen int) *segmentCache {

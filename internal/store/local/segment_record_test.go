@@ -3,6 +3,7 @@ package local
 import (
 	"bytes"
 	"hash/crc32"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -92,4 +93,27 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		require.Equal(t, b[:recordLen(len(key), len(got))], encodeTestRecord(h.typ, h.id, key, got))
 	})
+}
+
+// TestAdviseAheadNewPass: reads that move forward ask for read-ahead once
+// per window; a read far behind the last window (a second pass over the
+// segment) asks again from where it is.
+func TestAdviseAheadNewPass(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "seg")
+	require.NoError(t, err)
+	defer f.Close()
+	h := &segmentHandle{f: f}
+	const frag = 250_000
+	h.adviseAhead(0, frag)
+	require.EqualValues(t, frag+readAhead, h.advised.Load())
+	h.adviseAhead(frag, frag) // well inside the window: nothing new
+	require.EqualValues(t, frag+readAhead, h.advised.Load())
+	var off int64
+	for off = 0; off < 40<<20; off += frag {
+		h.adviseAhead(off, frag)
+	}
+	last := h.advised.Load()
+	require.Greater(t, last, int64(40<<20), "the window moved along with the reads")
+	h.adviseAhead(0, frag) // a new pass from the start
+	require.EqualValues(t, frag+readAhead, h.advised.Load())
 }

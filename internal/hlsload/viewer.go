@@ -90,12 +90,7 @@ func (w *viewer) watch(ctx context.Context, delay time.Duration) {
 			continue
 		}
 		w.res.Playlists = append(w.res.Playlists, time.Since(t0))
-		var uris []string
-		for _, line := range strings.Split(string(body), "\n") {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				uris = append(uris, line)
-			}
-		}
+		uris := playlistURIs(body)
 		if len(w.fetched) == 0 && len(uris) > LiveSyncSegments {
 			for _, u := range uris[:len(uris)-LiveSyncSegments] {
 				w.fetched[u] = true
@@ -144,16 +139,27 @@ func MediaPlaylistURL(ctx context.Context, client *http.Client, master string) (
 	if err != nil {
 		return "", err
 	}
+	uris := playlistURIs(body)
+	if len(uris) == 0 {
+		return "", fmt.Errorf("master playlist %s lists no media playlist", master)
+	}
+	ref, err := base.Parse(uris[0])
+	if err != nil {
+		return "", fmt.Errorf("master playlist %s: %w", master, err)
+	}
+	return ref.String(), nil
+}
+
+// playlistURIs returns the URI lines of an M3U8 playlist, in order: the
+// lines that are neither empty nor tags or comments.
+func playlistURIs(body []byte) []string {
+	var uris []string
 	for _, line := range strings.Split(string(body), "\n") {
 		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			ref, err := base.Parse(line)
-			if err != nil {
-				return "", fmt.Errorf("master playlist %s: %w", master, err)
-			}
-			return ref.String(), nil
+			uris = append(uris, line)
 		}
 	}
-	return "", fmt.Errorf("master playlist %s lists no media playlist", master)
+	return uris
 }
 
 // Get fetches url and fails on any status but 200.

@@ -38,11 +38,10 @@ func appendSeconds(b []byte, t time.Time) []byte {
 // it to the mkv.Writer's bytes.
 func kvsTags(buf *bytes.Buffer, pairs ...string) {
 	const head = 6 // a 2-octet ID and a 4-octet size
-	simple := 0
+	tag := 0       // the Tag's content: its SimpleTags
 	for i := 0; i+1 < len(pairs); i += 2 {
-		simple += head + head + len(pairs[i]) + head + len(pairs[i+1])
+		tag += head + head + len(pairs[i]) + head + len(pairs[i+1])
 	}
-	tag := simple
 	b := buf.AvailableBuffer()
 	b = binary.BigEndian.AppendUint32(b, uint32(mkv.IDTags))
 	b = appendSize4(b, head+tag)

@@ -27,6 +27,11 @@ const (
 	DefaultMaxPendingBytes = 256 << 20
 	// DefaultOpenSegments bounds the segment read handles kept open.
 	DefaultOpenSegments = 64
+	// DefaultIndexDelay is how long durable fragments wait for their index
+	// rows: long enough that one SQLite transaction (and its fsync) covers
+	// the rows of several group commits, short enough that little memory
+	// waits with them.
+	DefaultIndexDelay = 50 * time.Millisecond
 )
 
 // ErrClosed is returned by the methods of a Fragments after Close.
@@ -81,6 +86,13 @@ type FragmentsOptions struct {
 	// OpenSegments bounds the segment files kept open for reading. Zero
 	// means DefaultOpenSegments.
 	OpenSegments int
+	// IndexDelay is how long the committer may hold durable fragments
+	// before it commits their index rows, so that one index transaction
+	// serves several group commits. Their acknowledgement does not wait for
+	// it: each batch's records end with a batch record from which Open
+	// rebuilds missing rows. Zero means DefaultIndexDelay; negative means
+	// index every batch at once.
+	IndexDelay time.Duration
 	// Logger receives recovery findings and commit failures. Nil discards.
 	Logger *slog.Logger
 }
@@ -107,6 +119,9 @@ func (o FragmentsOptions) withDefaults() FragmentsOptions {
 	if o.OpenSegments <= 0 {
 		o.OpenSegments = DefaultOpenSegments
 	}
+	if o.IndexDelay == 0 {
+		o.IndexDelay = DefaultIndexDelay
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -118,13 +133,14 @@ func (o FragmentsOptions) withDefaults() FragmentsOptions {
 //
 // Append copies a fragment into the pending batch and returns at once. One
 // committer goroutine repeatedly takes the whole pending batch, writes it to
-// the segment files, fsyncs them, and only then commits the batch's index
-// rows in one SQLite transaction; then it signals every fragment of the
-// batch. One fsync pair thus covers every fragment and stream that arrived
-// during the previous commit (group commit). Because media is durable before
-// the index row that points at it, the index is the truth after a crash:
-// bytes that no committed row references are an unacknowledged tail, and
-// Open cuts them off.
+// the segment files followed by a batch record that holds the batch's index
+// rows, fsyncs them, and signals every fragment of the batch: one fsync
+// covers every fragment and stream that arrived during the previous commit
+// (group commit). The rows go into the SQLite index later, those of several
+// batches in one transaction (IndexDelay). After a crash, Open rebuilds the
+// rows the index lacks from the batch records past each segment's indexed
+// end, and cuts off what follows the last intact batch record: records that
+// were never acknowledged.
 //
 // Fragments appended but not yet indexed are served from memory, so they
 // are visible, and their media readable, as soon as Append returns.

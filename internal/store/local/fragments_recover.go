@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -139,6 +140,9 @@ func (s *Fragments) recover(ctx context.Context) error {
 	for seg := range s.w.segs {
 		maxSeen = max(maxSeen, seg)
 	}
+	if err := s.rebuildIndex(ctx, files); err != nil {
+		return err
+	}
 
 	// Headers that point nowhere: detached by eviction for a fragment that
 	// never committed, or orphaned from their stream.
@@ -239,6 +243,222 @@ func (s *Fragments) recover(ctx context.Context) error {
 	}
 	s.w.file = f
 	return nil
+}
+
+// rebuildIndex adds the rows that the index lacks for batches that were
+// acknowledged before their index commit: their batch records follow the
+// indexed end of the newest segment that has rows, or sit in newer
+// segments. Older files past their end hold nothing acknowledged (records
+// whose rows were deleted, or a file whose removal was cut short), so they
+// are left to the steps below.
+func (s *Fragments) rebuildIndex(ctx context.Context, files map[uint64]int64) error {
+	var last uint64
+	for seg := range s.w.segs {
+		last = max(last, seg)
+	}
+	for _, seg := range sortedKeys(files) {
+		if seg < last {
+			continue
+		}
+		var start int64
+		if info := s.w.segs[seg]; info != nil {
+			start = info.end
+		}
+		if files[seg] <= start {
+			continue
+		}
+		if err := s.rebuildSegment(ctx, seg, start, files[seg]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scannedRecord is an intact record met by rebuildSegment.
+type scannedRecord struct {
+	typ     byte
+	id      uint64
+	key     string
+	length  int64
+	dataCRC uint32
+	hash    [sha256.Size]byte // of a header record's payload
+}
+
+// rebuildSegment reads the records of seg from start, an indexed end, up to
+// the first one that is cut short or fails a check, and indexes what the
+// intact batch records among them name. What follows the last intact batch
+// record was never acknowledged; step 7 of recover cuts it off.
+func (s *Fragments) rebuildSegment(ctx context.Context, seg uint64, start, size int64) error {
+	f, err := os.Open(filepath.Join(s.segDir, segmentName(seg)))
+	if err != nil {
+		return fmt.Errorf("open segment %d: %w", seg, err)
+	}
+	defer f.Close()
+	type batchAt struct {
+		x   batchIndex
+		end int64
+	}
+	var (
+		batches []batchAt
+		head    [recordHeaderSize]byte
+		buf     []byte
+	)
+	seen := make(map[int64]scannedRecord)
+	for off := start; off+recordHeaderSize <= size; {
+		if _, err := f.ReadAt(head[:], off); err != nil {
+			break
+		}
+		h, err := decodeRecordHead(head[:])
+		if err != nil {
+			break
+		}
+		end := off + int64(recordLen(h.keyLen, int(h.length)))
+		if end > size {
+			break
+		}
+		buf = grow(buf[:0], int(end-off-recordHeaderSize))
+		if _, err := f.ReadAt(buf, off+recordHeaderSize); err != nil {
+			break
+		}
+		key, payload := buf[:h.keyLen], buf[h.keyLen:]
+		if h.checkKey(head[:], key) != nil || crc32.Checksum(payload, castagnoli) != h.dataCRC {
+			break
+		}
+		rec := scannedRecord{typ: h.typ, id: h.id, key: string(key), length: int64(h.length), dataCRC: h.dataCRC}
+		if h.typ == recordHeader {
+			rec.hash = sha256.Sum256(payload)
+		}
+		if h.typ == recordBatch {
+			x, err := decodeBatchIndex(payload)
+			if err != nil || !batchNamesSeen(x, seen) {
+				break
+			}
+			batches = append(batches, batchAt{x, end})
+		} else {
+			seen[off] = rec
+		}
+		off = end
+	}
+	if len(batches) == 0 {
+		return nil
+	}
+
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var maxNum, maxHdr uint64
+	stream := func(arn string) (*memStream, error) {
+		if ms := s.streams[arn]; ms != nil {
+			return ms, nil
+		}
+		ms := &memStream{id: s.nextStreamID, arn: arn, persisted: true, headers: make(map[[sha256.Size]byte]*memHeader)}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO streams (id, arn) VALUES (?, ?)`, ms.id, ms.arn); err != nil {
+			return nil, err
+		}
+		s.nextStreamID++
+		s.streams[arn] = ms
+		return ms, nil
+	}
+	var moved []*memHeader // headers placed here, applied once the rows are in
+	var movedTo []int64
+	n := 0
+	for _, b := range batches {
+		for _, e := range b.x.headers {
+			r := seen[e.offset]
+			ms, err := stream(r.key)
+			if err != nil {
+				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO headers (id, stream_id, hash, segment, seg_offset, size)
+				VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, seg_offset = excluded.seg_offset`,
+				int64(r.id), ms.id, r.hash[:], int64(seg), e.offset, r.length); err != nil {
+				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
+			}
+			h := s.headers[r.id]
+			if h == nil {
+				h = &memHeader{id: r.id, stream: ms, hash: r.hash, size: r.length}
+			}
+			moved, movedTo = append(moved, h), append(movedTo, e.offset)
+			maxHdr = max(maxHdr, r.id)
+		}
+		for _, e := range b.x.frags {
+			r := seen[e.offset]
+			ms, err := stream(r.key)
+			if err != nil {
+				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO fragments
+				(number, stream_id, producer_ts, server_ts, duration, size, checksum, header_id, segment, seg_offset)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO NOTHING`,
+				e.number, ms.id, e.producerTS, e.serverTS, e.duration, r.length, int64(r.dataCRC), e.headerID,
+				int64(seg), e.offset); err != nil {
+				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
+			}
+			maxNum = max(maxNum, uint64(e.number))
+			n++
+		}
+	}
+	end := batches[len(batches)-1].end
+	if err := upsertSegments(ctx, tx, map[uint64]int64{seg: 0}, map[uint64]int64{seg: end}); err != nil {
+		return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
+	}
+	s.log.Warn("rebuilt index rows from batch records", "segment", seg, "fragments", n, "headers", len(moved), "end", end)
+
+	info := s.w.segs[seg]
+	if info == nil {
+		info = &segmentInfo{}
+		s.w.segs[seg] = info
+	}
+	info.end = max(info.end, end)
+	prev := map[uint64]bool{}
+	for i, h := range moved {
+		if h.seg != 0 && h.seg != seg {
+			prev[h.seg] = true
+		}
+		h.seg, h.off = seg, movedTo[i]
+		if s.headers[h.id] == nil {
+			s.headers[h.id] = h
+		}
+		if cur := h.stream.headers[h.hash]; cur == nil || cur.id < h.id {
+			h.stream.headers[h.hash] = h
+		}
+	}
+	// A fragment number or header ID in a batch record may lie past the
+	// reservation the index recorded.
+	if maxNum > s.fragSeq.reserved {
+		s.fragSeq.reserved, s.fragSeq.next, s.indexedThrough = maxNum, maxNum+1, maxNum
+	}
+	if maxHdr > s.headerSeq.reserved {
+		s.headerSeq.reserved, s.headerSeq.next = maxHdr, maxHdr+1
+	}
+	for _, p := range append(sortedKeys(prev), seg) {
+		if err := s.resyncSegment(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchNamesSeen reports whether every record x names is an intact record
+// of the right type and identity met earlier in the same scan.
+func batchNamesSeen(x batchIndex, seen map[int64]scannedRecord) bool {
+	for _, e := range x.frags {
+		if r, ok := seen[e.offset]; !ok || r.typ != recordMedia || r.id != uint64(e.number) {
+			return false
+		}
+	}
+	for _, e := range x.headers {
+		if r, ok := seen[e.offset]; !ok || r.typ != recordHeader || r.id != uint64(e.id) {
+			return false
+		}
+	}
+	return true
 }
 
 // verifySegment reads every record of seg that a row points at and drops
@@ -363,6 +583,12 @@ func (s *Fragments) resyncSegment(ctx context.Context, seg uint64) error {
 	for _, h := range s.headersIn(seg) {
 		refs++
 		end = max(end, h.off+int64(recordLen(len(h.stream.arn), int(h.size))))
+	}
+	// Never move the end back over bytes the file still has: records
+	// whose rows were deleted, and batch records, lie there, and a scan
+	// from a lower end would index them again (rebuildIndex).
+	if info := s.w.segs[seg]; info != nil {
+		end = max(end, min(info.end, s.fileSizeHint(seg)))
 	}
 	if refs == 0 {
 		if _, err := s.wdb.ExecContext(ctx, `DELETE FROM segments WHERE id = ?`, int64(seg)); err != nil {

@@ -268,6 +268,12 @@ func (s *Fragments) removeSegment(ctx context.Context, seg uint64) {
 // fragment in it whatever its stream, to stay under MaxBytes. It reports
 // false when there is none (or it failed).
 func (s *Fragments) evictOldest(ctx context.Context, below uint64) bool {
+	// Eviction deletes index rows: the acknowledged fragments that have
+	// none yet must get theirs first.
+	s.flushIndex(ctx, false)
+	if len(s.w.unindexed) > 0 {
+		return false
+	}
 	var oldest uint64
 	for seg := range s.w.segs {
 		if seg < below && (oldest == 0 || seg < oldest) {

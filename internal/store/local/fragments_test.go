@@ -105,6 +105,17 @@ func appendDurable(t testing.TB, f *Fragments, nf store.NewFragment) store.Fragm
 	return got
 }
 
+// waitIndexed waits until the index rows of every fragment up to number
+// are committed: a PERSISTED fragment gets its row up to IndexDelay later.
+func waitIndexed(t testing.TB, s *Fragments, number uint64) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.indexedThrough >= number
+	}, 10*time.Second, time.Millisecond, "fragment %d not indexed", number)
+}
+
 // requireIntact checks that f is stored with the media mediaFor derives.
 func requireIntact(t testing.TB, s *Fragments, f store.Fragment) {
 	t.Helper()
@@ -189,6 +200,7 @@ func TestFragmentsReadMediaDetectsCorruption(t *testing.T) {
 		frags = append(frags, appendDurable(t, s, newFragment(testARN, i, 3000, nil)))
 	}
 	// Flip a payload byte of the first fragment, in a sealed segment.
+	waitIndexed(t, s, frags[len(frags)-1].Number)
 	var seg, off int64
 	require.NoError(t, s.rdb.QueryRowContext(ctx, `SELECT segment, seg_offset FROM fragments WHERE number = ?`, frags[0].Number).Scan(&seg, &off))
 	path := filepath.Join(dir, segmentDir, segmentName(uint64(seg)))
@@ -210,9 +222,11 @@ func TestFragmentsReadMediaDetectsCorruption(t *testing.T) {
 func TestFragmentsReadListedLocation(t *testing.T) {
 	ctx := context.Background()
 	s := openTestFragments(t, t.TempDir(), FragmentsOptions{SegmentSize: 8 << 10})
+	var last store.Fragment
 	for i := range 6 {
-		appendDurable(t, s, newFragment(testARN, i, 3000, nil))
+		last = appendDurable(t, s, newFragment(testARN, i, 3000, nil))
 	}
+	waitIndexed(t, s, last.Number) // fragments in memory have no location
 	listed, err := s.List(ctx, store.FragmentQuery{Stream: testARN})
 	require.NoError(t, err)
 	require.Len(t, listed, 6)

@@ -40,6 +40,11 @@ const (
 	// recordHeader holds a producer header (EBML header, Segment Info,
 	// Tracks) shared by the fragments that reference its ID.
 	recordHeader = 2
+	// recordBatch closes one group commit's records in a segment: the index
+	// rows of its fragments and headers (see batchIndex). A fragment is
+	// acknowledged once its batch record is durable, before its row is in
+	// the SQLite index, so Open rebuilds rows the index lacks from these.
+	recordBatch = 3
 	// maxRecordPayload keeps length within its 32-bit field.
 	maxRecordPayload = 1<<32 - 1
 	// maxStreamKey keeps keyLen within its 16-bit field.
@@ -104,7 +109,7 @@ func decodeRecordHead(b []byte) (recordHead, error) {
 	if b[4] != recordVersion {
 		return recordHead{}, fmt.Errorf("%w: version %d", errBadRecord, b[4])
 	}
-	if b[5] != recordMedia && b[5] != recordHeader {
+	if b[5] != recordMedia && b[5] != recordHeader && b[5] != recordBatch {
 		return recordHead{}, fmt.Errorf("%w: type %d", errBadRecord, b[5])
 	}
 	if binary.LittleEndian.Uint32(b[24:28]) != 0 {
@@ -198,4 +203,75 @@ func grow(b []byte, n int) []byte {
 		b = nb
 	}
 	return b[:len(b)+n]
+}
+
+// batchIndex is the payload of a recordBatch: what the index rows of one
+// batch's records in one segment hold beyond the records themselves. The
+// stream, size and checksum of a fragment, and the stream, size and hash of
+// a header, come from the records at the given offsets.
+//
+//	0  fragments F  4
+//	4  headers H    4
+//	8  F entries of 48: number, offset, producer_ts, server_ts, duration, header_id (8 each)
+//	   H entries of 16: header id, offset (8 each)
+type batchIndex struct {
+	frags   []batchFragment
+	headers []batchHeader
+}
+
+type batchFragment struct {
+	number, offset       int64
+	producerTS, serverTS int64 // encodeTime
+	duration             int64
+	headerID             int64
+}
+
+type batchHeader struct{ id, offset int64 }
+
+const (
+	batchIndexHead   = 8
+	batchFragmentLen = 48
+	batchHeaderLen   = 16
+)
+
+// batchIndexLen is the payload size of a batchIndex with f fragments and h
+// headers.
+func batchIndexLen(f, h int) int { return batchIndexHead + f*batchFragmentLen + h*batchHeaderLen }
+
+func (x *batchIndex) encode(dst []byte) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(x.frags)))
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(x.headers)))
+	for _, f := range x.frags {
+		for _, v := range [...]int64{f.number, f.offset, f.producerTS, f.serverTS, f.duration, f.headerID} {
+			dst = binary.LittleEndian.AppendUint64(dst, uint64(v))
+		}
+	}
+	for _, h := range x.headers {
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(h.id))
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(h.offset))
+	}
+	return dst
+}
+
+func decodeBatchIndex(b []byte) (batchIndex, error) {
+	if len(b) < batchIndexHead {
+		return batchIndex{}, fmt.Errorf("%w: batch index of %d bytes", errBadRecord, len(b))
+	}
+	nf, nh := int(binary.LittleEndian.Uint32(b[0:4])), int(binary.LittleEndian.Uint32(b[4:8]))
+	if uint64(len(b)) != uint64(batchIndexHead)+uint64(nf)*batchFragmentLen+uint64(nh)*batchHeaderLen {
+		return batchIndex{}, fmt.Errorf("%w: batch index of %d bytes for %d fragments and %d headers", errBadRecord, len(b), nf, nh)
+	}
+	x := batchIndex{frags: make([]batchFragment, nf), headers: make([]batchHeader, nh)}
+	v := func(i int) int64 { return int64(binary.LittleEndian.Uint64(b[i:])) }
+	at := batchIndexHead
+	for i := range x.frags {
+		x.frags[i] = batchFragment{number: v(at), offset: v(at + 8), producerTS: v(at + 16), serverTS: v(at + 24),
+			duration: v(at + 32), headerID: v(at + 40)}
+		at += batchFragmentLen
+	}
+	for i := range x.headers {
+		x.headers[i] = batchHeader{id: v(at), offset: v(at + 8)}
+		at += batchHeaderLen
+	}
+	return x, nil
 }

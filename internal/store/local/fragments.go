@@ -164,7 +164,7 @@ type Fragments struct {
 	mu           sync.Mutex
 	closed       bool
 	pending      *fragBatch
-	pendingBytes int64         // appended and not yet indexed (or failed)
+	pendingBytes int64         // appended and not yet durable (or failed)
 	progress     chan struct{} // closed and replaced after every commit
 	needReserve  bool          // an Append waits for a sequence window
 	// reserveErr is why the last attempt to extend a sequence window
@@ -252,7 +252,7 @@ type memHeader struct {
 
 // memFragment is a fragment appended and not yet indexed.
 type memFragment struct {
-	frag   store.Fragment
+	frag   store.Fragment // its Location is set under mu once durable
 	stream *memStream
 	header *memHeader
 	batch  *fragBatch
@@ -529,11 +529,12 @@ func (s *Fragments) kickWriter() {
 func (s *Fragments) Get(ctx context.Context, stream string, number uint64) (store.Fragment, error) {
 	s.mu.Lock()
 	if mf, ok := s.frags[number]; ok {
+		f := mf.frag // under mu: the committer sets its location
 		s.mu.Unlock()
-		if mf.frag.Stream != stream {
+		if f.Stream != stream {
 			return store.Fragment{}, store.ErrNotFound
 		}
-		return mf.frag, nil
+		return f, nil
 	}
 	ms := s.streams[stream]
 	s.mu.Unlock()
@@ -686,10 +687,16 @@ func (s *Fragments) ReadMedia(ctx context.Context, f store.Fragment, dst []byte)
 			s.mu.Unlock()
 			return dst, store.ErrNotFound
 		}
+		if mf.frag.Location.Known {
+			// Durable: its blocks may be recycled already, so read it
+			// where it was written.
+			f = mf.frag
+			break
+		}
 		select {
 		case <-mf.encoded:
 			// Copy under the lock: the committer recycles the batch's
-			// blocks once the fragment has left memory.
+			// blocks once the fragment is durable.
 			dst = append(dst, mf.payload()...)
 			s.mu.Unlock()
 			return dst, nil

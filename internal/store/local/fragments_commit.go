@@ -40,8 +40,7 @@ type writerState struct {
 	// unindexed are the batches that are durable and acknowledged but
 	// whose rows are not in the SQLite index yet, oldest first; their
 	// fragments stay in memory until they are.
-	unindexed      []durableBatch
-	unindexedBytes int64
+	unindexed []durableBatch
 	// indexErr is why the last index commit failed, and indexRetry when
 	// the next may be tried.
 	indexErr   error
@@ -211,17 +210,13 @@ func (s *Fragments) run() {
 }
 
 // indexDueAt is when the durable batches' rows should go to the index:
-// IndexDelay after the oldest one, at once when they hold a quarter of
-// MaxPendingBytes (Appends wait for that memory), and not before a retry is
-// due. Zero means nothing waits.
+// IndexDelay after the oldest one, and not before a retry is due. Zero
+// means nothing waits.
 func (s *Fragments) indexDueAt() time.Time {
 	if len(s.w.unindexed) == 0 {
 		return time.Time{}
 	}
 	at := s.w.unindexed[0].at.Add(max(0, s.opts.IndexDelay))
-	if s.w.unindexedBytes >= s.opts.MaxPendingBytes/4 {
-		at = s.w.unindexed[0].at
-	}
 	if at.Before(s.w.indexRetry) {
 		at = s.w.indexRetry
 	}
@@ -260,6 +255,13 @@ func (s *Fragments) commit(ctx context.Context) {
 	for _, ph := range p.headers {
 		ph.h.seg, ph.h.off = ph.seg, ph.off
 	}
+	// From here on the fragments are read from their segment: the blocks
+	// go back to the pool now rather than when the rows are indexed.
+	for _, pf := range p.frags {
+		pf.mf.frag.Location = store.Location{Segment: int64(pf.seg), Offset: pf.off, Known: true}
+	}
+	s.recycleLocked(b)
+	s.signalLocked()
 	s.mu.Unlock()
 	for _, pf := range p.frags {
 		pf.mf.ch <- nil
@@ -268,7 +270,6 @@ func (s *Fragments) commit(ctx context.Context) {
 		ff.mf.ch <- ff.err
 	}
 	s.w.unindexed = append(s.w.unindexed, durableBatch{b: b, p: p, at: time.Now()})
-	s.w.unindexedBytes += b.bytes
 }
 
 // indexJob is one index commit: the rows of batches, and the reservation
@@ -298,7 +299,7 @@ func (s *Fragments) flushIndex(ctx context.Context, closing bool) {
 		return
 	}
 	job.batches = s.w.unindexed
-	s.w.unindexed, s.w.unindexedBytes = nil, 0
+	s.w.unindexed = nil
 	job.err = s.index(ctx, job.batches, job.fragRes, job.hdrRes)
 	s.indexed(ctx, job, closing)
 }
@@ -325,10 +326,6 @@ func (s *Fragments) indexed(ctx context.Context, job indexJob, closing bool) {
 		s.w.indexErr, s.w.indexRetry = err, time.Now().Add(indexRetryDelay)
 		if !closing {
 			s.w.unindexed = append(job.batches, s.w.unindexed...)
-			s.w.unindexedBytes = 0
-			for _, d := range s.w.unindexed {
-				s.w.unindexedBytes += d.b.bytes
-			}
 			s.signalLocked() // an Append waiting for a window gets reserveErr
 			s.mu.Unlock()
 			return
@@ -769,7 +766,7 @@ func sealSegment(f *os.File, end int64) {
 }
 
 // releaseLocked drops b's fragments from memory, now that their rows are
-// in the index (or they failed), and keeps its blocks for later batches.
+// in the index (or they failed).
 func (s *Fragments) releaseLocked(b *fragBatch) {
 	for _, mf := range b.frags {
 		delete(s.frags, mf.frag.Number)
@@ -785,6 +782,15 @@ func (s *Fragments) releaseLocked(b *fragBatch) {
 	}
 	if n := len(b.frags); n > 0 {
 		s.indexedThrough = max(s.indexedThrough, b.frags[n-1].frag.Number)
+	}
+	s.recycleLocked(b)
+}
+
+// recycleLocked returns b's blocks to the pool once its records are on disk
+// (or failed), which makes room for more Appends.
+func (s *Fragments) recycleLocked(b *fragBatch) {
+	if b.blocks == nil {
+		return
 	}
 	s.pendingBytes -= b.bytes
 	maxFree := int(s.opts.MaxPendingBytes / blockSize)

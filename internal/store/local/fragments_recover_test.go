@@ -286,6 +286,20 @@ func TestFragmentsRebuildFromBatchRecords(t *testing.T) {
 		frags = append(frags, appendDurable(t, s, newFragment(stream, i, 700+i, []byte("hdr "+stream))))
 	}
 	require.Zero(t, indexedCount(t, s), "the index commit is still to come")
+	// Durable and not indexed: read from the segments, their blocks
+	// recycled already.
+	listed, err := s.List(ctx, store.FragmentQuery{Stream: testARN + "-0"})
+	require.NoError(t, err)
+	require.Len(t, listed, 10)
+	for _, f := range listed {
+		require.True(t, f.Location.Known, "fragment %d", f.Number)
+	}
+	s.mu.Lock()
+	require.Zero(t, s.pendingBytes, "blocks of durable batches are back in the pool")
+	s.mu.Unlock()
+	for _, f := range frags {
+		requireIntact(t, s, f)
+	}
 	require.Greater(t, len(segmentFiles(t, dir)), 3, "the batches span segments")
 	crashed := copyDir(t, dir)
 

@@ -300,7 +300,7 @@ func (s *Fragments) flushIndex(ctx context.Context, closing bool) {
 	}
 	job.batches = s.w.unindexed
 	s.w.unindexed = nil
-	job.err = s.index(ctx, job.batches, job.fragRes, job.hdrRes)
+	job.err = s.indexRelaxed(ctx, job)
 	s.indexed(ctx, job, closing)
 }
 
@@ -623,6 +623,25 @@ func (s *Fragments) undoWrite(p *placement) {
 		_ = t.f.Sync()
 	}
 	p.touched = nil
+}
+
+// indexRelaxed commits job without an fsync of the WAL when it holds only
+// rows: the segments already hold them durably (in batch records, past the
+// end the index records for each segment), so a power loss that takes the
+// commit back only leaves more for Open to rebuild. A reservation must be
+// durable before its numbers are handed out, so a job with one is synced.
+func (s *Fragments) indexRelaxed(ctx context.Context, job indexJob) error {
+	if job.fragRes == 0 && job.hdrRes == 0 {
+		if _, err := s.wdb.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+			return fmt.Errorf("relax index sync: %w", err)
+		}
+		defer func() {
+			if _, err := s.wdb.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+				s.log.Error("restore index sync", "err", err)
+			}
+		}()
+	}
+	return s.index(ctx, job.batches, job.fragRes, job.hdrRes)
 }
 
 // index commits the rows of batches, and the reservation windows when

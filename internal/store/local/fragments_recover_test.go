@@ -424,3 +424,17 @@ func TestFragmentsRebuildKeepsDeletesDeleted(t *testing.T) {
 		dir = r.dir
 	}
 }
+
+// TestFragmentsIndexSyncRestored: index commits of rows skip the WAL fsync,
+// and the connection is back to synchronous=FULL after them, for the
+// deletes and reservations that must be durable when they return.
+func TestFragmentsIndexSyncRestored(t *testing.T) {
+	s := openTestFragments(t, t.TempDir(), FragmentsOptions{IndexDelay: time.Millisecond})
+	f := appendDurable(t, s, newFragment(testARN, 0, 400, []byte("hdr")))
+	waitIndexed(t, s, f.Number)
+	_, err := s.DeleteBefore(context.Background(), testARN, time.Now()) // runs on the committer, after the flush
+	require.NoError(t, err)
+	var mode int
+	require.NoError(t, s.wdb.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&mode))
+	require.Equal(t, 2, mode, "FULL")
+}

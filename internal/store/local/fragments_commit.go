@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/openkvs/openkvs/internal/store"
@@ -259,6 +260,13 @@ func (s *Fragments) commit(ctx context.Context) {
 	// go back to the pool now rather than when the rows are indexed.
 	for _, pf := range p.frags {
 		pf.mf.frag.Location = store.Location{Segment: int64(pf.seg), Offset: pf.off, Known: true}
+	}
+	// The fragments that did not fit (MaxBytes) leave memory with their
+	// blocks: nothing else holds their bytes.
+	for _, ff := range p.failed {
+		delete(s.frags, ff.mf.frag.Number)
+		ms := ff.mf.stream
+		ms.frags = slices.DeleteFunc(ms.frags, func(mf *memFragment) bool { return mf == ff.mf })
 	}
 	s.recycleLocked(b)
 	s.signalLocked()

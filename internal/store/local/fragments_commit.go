@@ -226,7 +226,8 @@ func (s *Fragments) indexDueAt() time.Time {
 
 // commit makes the pending batch durable: write its records and a batch
 // record per segment, fsync, and acknowledge every fragment. The index rows
-// follow in flushIndex; until then the batch stays in memory.
+// follow in flushIndex; until then the fragments are listed from memory
+// and read from their segment.
 func (s *Fragments) commit(ctx context.Context) {
 	s.mu.Lock()
 	b := s.pending
@@ -242,12 +243,7 @@ func (s *Fragments) commit(ctx context.Context) {
 			s.releaseLocked(b)
 			s.signalLocked()
 			s.mu.Unlock()
-			for _, pf := range p.frags {
-				pf.mf.ch <- err
-			}
-			for _, ff := range p.failed {
-				ff.mf.ch <- ff.err
-			}
+			p.notify(err)
 			return
 		}
 		s.adopt(p)
@@ -271,13 +267,19 @@ func (s *Fragments) commit(ctx context.Context) {
 	s.recycleLocked(b)
 	s.signalLocked()
 	s.mu.Unlock()
+	p.notify(nil)
+	s.w.unindexed = append(s.w.unindexed, durableBatch{b: b, p: p, at: time.Now()})
+}
+
+// notify tells every fragment of the batch its outcome: err for the placed
+// ones, their own error for those that could not be placed.
+func (p *placement) notify(err error) {
 	for _, pf := range p.frags {
-		pf.mf.ch <- nil
+		pf.mf.ch <- err
 	}
 	for _, ff := range p.failed {
 		ff.mf.ch <- ff.err
 	}
-	s.w.unindexed = append(s.w.unindexed, durableBatch{b: b, p: p, at: time.Now()})
 }
 
 // indexJob is one index commit: the rows of batches, and the reservation

@@ -117,3 +117,25 @@ func TestAdviseAheadNewPass(t *testing.T) {
 	h.adviseAhead(0, frag) // a new pass from the start
 	require.EqualValues(t, frag+readAhead, h.advised.Load())
 }
+
+// FuzzDecodeBatchIndex: a batch record's payload either decodes to entries
+// that encode back to the same bytes or is refused; counts never size an
+// allocation the payload cannot fill.
+func FuzzDecodeBatchIndex(f *testing.F) {
+	x := batchIndex{
+		frags:   []batchFragment{{number: 7, offset: 120, producerTS: 1, serverTS: 2, duration: 3, headerID: 4}},
+		headers: []batchHeader{{id: 4, offset: 0}},
+	}
+	f.Add(x.encode(nil))
+	f.Add((&batchIndex{}).encode(nil))
+	f.Add([]byte("\xff\xff\xff\xff\x01\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := decodeBatchIndex(b)
+		if err != nil {
+			require.ErrorIs(t, err, errBadRecord)
+			return
+		}
+		require.Equal(t, b, x.encode(nil))
+		require.Len(t, b, batchIndexLen(len(x.frags), len(x.headers)))
+	})
+}

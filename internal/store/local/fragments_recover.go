@@ -111,13 +111,14 @@ func (s *Fragments) load(ctx context.Context) error {
 	return nil
 }
 
-// recover makes the files and the index agree again. The index is the
-// truth: media is fsynced before the rows that point at it commit, so
-// bytes no committed row references were never acknowledged and can go,
-// while a row whose bytes are missing or bad lost its data to something
-// other than a crash (a damaged disk, a hand-edited file) and is dropped
-// with an error in the log. Each step is idempotent, so a crash during
-// recovery is repaired by the next Open.
+// recover makes the files and the index agree again. First the index gets
+// the rows of acknowledged batches that it lacks, from their batch records
+// (rebuildIndex); from then on it is the truth: media is fsynced before
+// the rows that point at it commit, so bytes no row references were never
+// acknowledged and can go, while a row whose bytes are missing or bad lost
+// its data to something other than a crash (a damaged disk, a hand-edited
+// file) and is dropped with an error in the log. Each step is idempotent,
+// so a crash during recovery is repaired by the next Open.
 func (s *Fragments) recover(ctx context.Context) error {
 	entries, err := os.ReadDir(s.segDir)
 	if err != nil {

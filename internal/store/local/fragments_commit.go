@@ -59,8 +59,8 @@ type durableBatch struct {
 }
 
 // indexRetryDelay spaces the attempts to commit index rows after a failure
-// (a full disk, say): the fragments are durable and stay readable from
-// memory meanwhile.
+// (a full disk, say): the fragments are durable, and stay listed from
+// memory and readable from their segments meanwhile.
 const indexRetryDelay = time.Second
 
 // segmentInfo mirrors a segments row plus the file size.
@@ -282,73 +282,60 @@ func (p *placement) notify(err error) {
 	}
 }
 
-// indexJob is one index commit: the rows of batches, and the reservation
-// windows when fragRes or hdrRes is set.
-type indexJob struct {
-	batches         []durableBatch
-	fragRes, hdrRes uint64
-	err             error
-}
-
 // flushIndex commits the rows of every durable batch, and the next
-// reservation windows when due, in one transaction. On failure the batches
-// stay unindexed (s.w.indexErr says why), except when closing: then they
+// reservation windows when due, in one transaction; on success the batches
+// leave memory. On failure they stay unindexed (s.w.indexErr says why) and
+// wait for a retry after indexRetryDelay, except when closing: then they
 // are let go, and Open rebuilds their rows from the batch records.
 func (s *Fragments) flushIndex(ctx context.Context, closing bool) {
 	s.mu.Lock()
 	s.needReserve = false
-	var job indexJob
+	var fragRes, hdrRes uint64
 	if s.fragSeq.low() {
-		job.fragRes = s.fragSeq.next - 1 + sequenceWindow
+		fragRes = s.fragSeq.next - 1 + sequenceWindow
 	}
 	if s.headerSeq.low() {
-		job.hdrRes = s.headerSeq.next - 1 + sequenceWindow
+		hdrRes = s.headerSeq.next - 1 + sequenceWindow
 	}
 	s.mu.Unlock()
-	if len(s.w.unindexed) == 0 && job.fragRes == 0 && job.hdrRes == 0 {
+	batches := s.w.unindexed
+	if len(batches) == 0 && fragRes == 0 && hdrRes == 0 {
 		return
 	}
-	job.batches = s.w.unindexed
 	s.w.unindexed = nil
-	job.err = s.indexRelaxed(ctx, job)
-	s.indexed(ctx, job, closing)
-}
+	err := s.indexRelaxed(ctx, batches, fragRes, hdrRes)
 
-// indexed settles an index commit: on success its batches leave memory; on
-// failure they wait for a retry after indexRetryDelay.
-func (s *Fragments) indexed(ctx context.Context, job indexJob, closing bool) {
-	err := job.err
 	s.mu.Lock()
 	switch {
-	case err != nil && (job.fragRes > 0 || job.hdrRes > 0):
+	case err != nil && (fragRes > 0 || hdrRes > 0):
 		s.reserveErr = err
 	case err == nil:
 		s.reserveErr = nil
-		if job.fragRes > 0 {
-			s.fragSeq.reserved = job.fragRes
+		if fragRes > 0 {
+			s.fragSeq.reserved = fragRes
 		}
-		if job.hdrRes > 0 {
-			s.headerSeq.reserved = job.hdrRes
+		if hdrRes > 0 {
+			s.headerSeq.reserved = hdrRes
 		}
 	}
 	if err != nil {
-		s.log.Error("index fragments", "batches", len(job.batches), "err", err)
+		s.log.Error("index fragments", "batches", len(batches), "err", err)
 		s.w.indexErr, s.w.indexRetry = err, time.Now().Add(indexRetryDelay)
 		if !closing {
-			s.w.unindexed = append(job.batches, s.w.unindexed...)
+			s.w.unindexed = append(batches, s.w.unindexed...)
 			s.signalLocked() // an Append waiting for a window gets reserveErr
 			s.mu.Unlock()
 			return
 		}
 	} else {
 		s.w.indexErr = nil
-		for _, d := range job.batches {
+		for _, d := range batches {
 			for _, ms := range d.p.streams {
 				ms.persisted = true
 			}
 		}
 	}
-	for _, d := range job.batches {
+	for _, d := range batches {
 		s.releaseLocked(d.b)
 	}
 	s.signalLocked()
@@ -635,13 +622,13 @@ func (s *Fragments) undoWrite(p *placement) {
 	p.touched = nil
 }
 
-// indexRelaxed commits job without an fsync of the WAL when it holds only
+// indexRelaxed runs index without an fsync of the WAL when it commits only
 // rows: the segments already hold them durably (in batch records, past the
 // end the index records for each segment), so a power loss that takes the
 // commit back only leaves more for Open to rebuild. A reservation must be
 // durable before its numbers are handed out, so a job with one is synced.
-func (s *Fragments) indexRelaxed(ctx context.Context, job indexJob) error {
-	if job.fragRes == 0 && job.hdrRes == 0 {
+func (s *Fragments) indexRelaxed(ctx context.Context, batches []durableBatch, fragRes, hdrRes uint64) error {
+	if fragRes == 0 && hdrRes == 0 {
 		if _, err := s.wdb.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
 			return fmt.Errorf("relax index sync: %w", err)
 		}
@@ -651,7 +638,7 @@ func (s *Fragments) indexRelaxed(ctx context.Context, job indexJob) error {
 			}
 		}()
 	}
-	return s.index(ctx, job.batches, job.fragRes, job.hdrRes)
+	return s.index(ctx, batches, fragRes, hdrRes)
 }
 
 // index commits the rows of batches, and the reservation windows when
@@ -671,25 +658,19 @@ func (s *Fragments) index(ctx context.Context, batches []durableBatch, fragRes, 
 				continue
 			}
 			inserted[ms] = true
-			// REPLACE: a row of an earlier incarnation of the same ARN that
-			// DeleteStream failed to drop must not block this one.
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO streams (id, arn) VALUES (?, ?)`, ms.id, ms.arn); err != nil {
+			if _, err := tx.ExecContext(ctx, upsertStreamSQL, ms.id, ms.arn); err != nil {
 				return spaceErr("insert stream", err)
 			}
 		}
 		for _, ph := range p.headers {
 			h := ph.h
-			if _, err := tx.ExecContext(ctx, `INSERT INTO headers (id, stream_id, hash, segment, seg_offset, size)
-				VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, seg_offset = excluded.seg_offset`,
+			if _, err := tx.ExecContext(ctx, upsertHeaderSQL,
 				int64(h.id), h.stream.id, h.hash[:], int64(ph.seg), ph.off, h.size); err != nil {
 				return spaceErr("insert header", err)
 			}
 		}
 		if len(p.frags) > 0 && fragStmt == nil {
-			if fragStmt, err = tx.PrepareContext(ctx, `INSERT INTO fragments
-				(number, stream_id, producer_ts, server_ts, duration, size, checksum, header_id, segment, seg_offset)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+			if fragStmt, err = tx.PrepareContext(ctx, insertFragmentSQL); err != nil {
 				return spaceErr("prepare fragment insert", err)
 			}
 			defer fragStmt.Close()
@@ -721,6 +702,20 @@ func (s *Fragments) index(ctx context.Context, batches []durableBatch, fragRes, 
 	}
 	return nil
 }
+
+// The index writes the committer and the rebuild at Open share. A header
+// row moves to the newest copy of its header; REPLACE in streams: a row of
+// an earlier incarnation of the same ARN that DeleteStream failed to drop
+// must not block this one.
+const (
+	upsertStreamSQL = `INSERT OR REPLACE INTO streams (id, arn) VALUES (?, ?)`
+	upsertHeaderSQL = `INSERT INTO headers (id, stream_id, hash, segment, seg_offset, size)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, seg_offset = excluded.seg_offset`
+	insertFragmentSQL = `INSERT INTO fragments
+		(number, stream_id, producer_ts, server_ts, duration, size, checksum, header_id, segment, seg_offset)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
 
 // upsertSegments adds refs to the segments rows and moves their ends up to
 // ends.

@@ -355,15 +355,14 @@ func (s *Fragments) rebuildSegment(ctx context.Context, seg uint64, start, size 
 			return ms, nil
 		}
 		ms := &memStream{id: s.nextStreamID, arn: arn, persisted: true, headers: make(map[[sha256.Size]byte]*memHeader)}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO streams (id, arn) VALUES (?, ?)`, ms.id, ms.arn); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertStreamSQL, ms.id, ms.arn); err != nil {
 			return nil, err
 		}
 		s.nextStreamID++
 		s.streams[arn] = ms
 		return ms, nil
 	}
-	var moved []*memHeader // headers placed here, applied once the rows are in
-	var movedTo []int64
+	var moved []placedHeader // header copies found here, applied once the rows are in
 	n := 0
 	for _, b := range batches {
 		for _, e := range b.x.headers {
@@ -372,17 +371,14 @@ func (s *Fragments) rebuildSegment(ctx context.Context, seg uint64, start, size 
 			if err != nil {
 				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO headers (id, stream_id, hash, segment, seg_offset, size)
-				VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, seg_offset = excluded.seg_offset`,
-				int64(r.id), ms.id, r.hash[:], int64(seg), e.offset, r.length); err != nil {
+			if _, err := tx.ExecContext(ctx, upsertHeaderSQL, int64(r.id), ms.id, r.hash[:], int64(seg), e.offset, r.length); err != nil {
 				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
 			}
 			h := s.headers[r.id]
 			if h == nil {
 				h = &memHeader{id: r.id, stream: ms, hash: r.hash, size: r.length}
 			}
-			moved, movedTo = append(moved, h), append(movedTo, e.offset)
+			moved = append(moved, placedHeader{h: h, seg: seg, off: e.offset})
 			maxHdr = max(maxHdr, r.id)
 		}
 		for _, e := range b.x.frags {
@@ -391,9 +387,7 @@ func (s *Fragments) rebuildSegment(ctx context.Context, seg uint64, start, size 
 			if err != nil {
 				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO fragments
-				(number, stream_id, producer_ts, server_ts, duration, size, checksum, header_id, segment, seg_offset)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO NOTHING`,
+			if _, err := tx.ExecContext(ctx, insertFragmentSQL+` ON CONFLICT (number) DO NOTHING`,
 				e.number, ms.id, e.producerTS, e.serverTS, e.duration, r.length, int64(r.dataCRC), e.headerID,
 				int64(seg), e.offset); err != nil {
 				return fmt.Errorf("rebuild index of segment %d: %w", seg, err)
@@ -418,11 +412,12 @@ func (s *Fragments) rebuildSegment(ctx context.Context, seg uint64, start, size 
 	}
 	info.end = max(info.end, end)
 	prev := map[uint64]bool{}
-	for i, h := range moved {
+	for _, ph := range moved {
+		h := ph.h
 		if h.seg != 0 && h.seg != seg {
 			prev[h.seg] = true
 		}
-		h.seg, h.off = seg, movedTo[i]
+		h.seg, h.off = ph.seg, ph.off
 		if s.headers[h.id] == nil {
 			s.headers[h.id] = h
 		}

@@ -49,7 +49,8 @@ var sequenceWindow uint64 = 1 << 16
 const (
 	// blockSize is the unit in which a batch buffers records. Records never
 	// span blocks; fixed blocks avoid re-copying a growing buffer under
-	// the lock and are recycled between batches.
+	// the lock and are recycled between batches. A record larger than a
+	// block gets a buffer of whole blocks, recycled like the others.
 	blockSize = 4 << 20
 	// deleteChunk is how many rows one retention transaction deletes, so
 	// that a large delete never holds the single writer connection (and so
@@ -183,7 +184,10 @@ type Fragments struct {
 	// gone for good.
 	indexedThrough uint64
 	requests       []*fragRequest
-	freeBlocks     [][]byte
+	// freeBlocks are recycled batch buffers, each a whole number of blocks;
+	// freeBytes is their total capacity.
+	freeBlocks [][]byte
+	freeBytes  int64
 
 	// w is owned by the committer goroutine (and by Open before it starts).
 	w writerState
@@ -506,17 +510,32 @@ func (s *Fragments) allocLocked(b *fragBatch, n int) (blk, off int) {
 		}
 	}
 	var nb []byte
-	switch {
-	case n > blockSize:
-		nb = make([]byte, n)
-	case len(s.freeBlocks) > 0:
-		nb = s.freeBlocks[len(s.freeBlocks)-1][:n]
-		s.freeBlocks = s.freeBlocks[:len(s.freeBlocks)-1]
-	default:
-		nb = make([]byte, n, blockSize)
+	if i := s.freeBlockFor(n); i >= 0 {
+		nb = s.freeBlocks[i][:n]
+		s.freeBytes -= int64(cap(nb))
+		last := len(s.freeBlocks) - 1
+		s.freeBlocks[i] = s.freeBlocks[last]
+		s.freeBlocks = s.freeBlocks[:last]
+	} else {
+		// Fresh memory costs a page fault per 4 KiB on first touch, which
+		// at large fragments took longer than the copy itself: hence the
+		// pool, and whole blocks so that any buffer can serve again.
+		nb = make([]byte, n, (n+blockSize-1)/blockSize*blockSize)
 	}
 	b.blocks = append(b.blocks, nb)
 	return len(b.blocks) - 1, 0
+}
+
+// freeBlockFor returns the index of the smallest free buffer that holds n
+// bytes, or -1. The list is short (MaxPendingBytes of blocks at most).
+func (s *Fragments) freeBlockFor(n int) int {
+	best := -1
+	for i, blk := range s.freeBlocks {
+		if cap(blk) >= n && (best < 0 || cap(blk) < cap(s.freeBlocks[best])) {
+			best = i
+		}
+	}
+	return best
 }
 
 func (s *Fragments) kickWriter() {

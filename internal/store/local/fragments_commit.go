@@ -817,10 +817,10 @@ func (s *Fragments) recycleLocked(b *fragBatch) {
 		return
 	}
 	s.pendingBytes -= b.bytes
-	maxFree := int(s.opts.MaxPendingBytes / blockSize)
 	for _, blk := range b.blocks {
-		if cap(blk) == blockSize && len(s.freeBlocks) < maxFree {
+		if c := int64(cap(blk)); c%blockSize == 0 && s.freeBytes+c <= s.opts.MaxPendingBytes {
 			s.freeBlocks = append(s.freeBlocks, blk[:0])
+			s.freeBytes += c
 		}
 	}
 	b.blocks = nil

@@ -248,6 +248,27 @@ func TestFragmentsReadListedLocation(t *testing.T) {
 	require.Equal(t, mediaFor(unknown.Stream, unknown.ProducerTimestamp, int(unknown.Size)), media)
 }
 
+// A record larger than a block gets a buffer of whole blocks, which goes
+// back to the pool once durable and serves the next large record: fresh
+// memory for every large fragment cost more than the copy into it.
+func TestFragmentsRecyclesLargeRecordBuffers(t *testing.T) {
+	s := openTestFragments(t, t.TempDir(), FragmentsOptions{})
+	freeBytes := func() int64 {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.freeBytes
+	}
+	first := appendDurable(t, s, newFragment(testARN, 0, blockSize+blockSize/2, nil))
+	require.Equal(t, int64(2*blockSize), freeBytes(), "the 2-block buffer is pooled")
+	second := appendDurable(t, s, newFragment(testARN, 1, blockSize+blockSize/3, nil))
+	require.Equal(t, int64(2*blockSize), freeBytes(), "the second record reused the buffer")
+	small := appendDurable(t, s, newFragment(testARN, 2, 1000, nil))
+	require.Equal(t, int64(2*blockSize), freeBytes(), "a small record reuses it too")
+	for _, f := range []store.Fragment{first, second, small} {
+		requireIntact(t, s, f)
+	}
+}
+
 func TestFragmentsBackpressure(t *testing.T) {
 	ctx := context.Background()
 	s := openTestFragments(t, t.TempDir(), FragmentsOptions{MaxPendingBytes: 1})

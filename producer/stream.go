@@ -81,7 +81,7 @@ type fragmentSink struct{ s *Stream }
 
 func (k fragmentSink) Write(p []byte) (int, error) {
 	f := k.s.cur
-	f.data = append(f.data, p...)
+	f.data = appendFragment(f.data, p)
 	k.s.store.grew(len(p))
 	return len(p), nil
 }
@@ -376,9 +376,9 @@ func (s *Stream) openFragment(f *Frame, ms int64) {
 	case s.lastSize > 0 && cap(s.spare) >= s.lastSize:
 		s.cur.data, s.spare = s.spare[:0], nil
 	case s.lastSize > 0:
-		s.cur.data = make([]byte, 0, want)
+		s.cur.data = newFragmentBuffer(want)
 	default:
-		s.cur.data = make([]byte, 0, firstFragmentCap)
+		s.cur.data = newFragmentBuffer(firstFragmentCap)
 	}
 	s.store.add(s.cur)
 	s.waitKey = false

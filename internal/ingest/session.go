@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openkvs/openkvs/internal/live"
+	"github.com/openkvs/openkvs/internal/prefault"
 	"github.com/openkvs/openkvs/internal/store"
 	"github.com/openkvs/openkvs/mkv"
 )
@@ -225,7 +226,7 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		s.fragments.take(1)
 		media := p.spare[:0]
 		if media == nil {
-			media = make([]byte, 0, cmp.Or(p.nextCap, firstFragmentCap))
+			media = prefault.Bytes(0, cmp.Or(p.nextCap, firstFragmentCap))
 		}
 		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{},
 			header: header, media: media}
@@ -330,7 +331,7 @@ func (s *session) appendBytes(p *parser, raw []byte) error {
 		f.failure, f.media = &ErrMaxFragmentSize, nil
 		return nil
 	}
-	f.media = append(f.media, raw...)
+	f.media = prefault.Append(f.media, raw)
 	if f.number != 0 {
 		s.in.live.Data(s.p.StreamARN, f.number, f.media)
 	}

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openkvs/openkvs/internal/prefault"
 	"github.com/openkvs/openkvs/internal/store"
 )
 
@@ -519,8 +520,9 @@ func (s *Fragments) allocLocked(b *fragBatch, n int) (blk, off int) {
 	} else {
 		// Fresh memory costs a page fault per 4 KiB on first touch, which
 		// at large fragments took longer than the copy itself: hence the
-		// pool, and whole blocks so that any buffer can serve again.
-		nb = make([]byte, n, (n+blockSize-1)/blockSize*blockSize)
+		// pool, whole blocks so that any buffer can serve again, and
+		// pages mapped in one call.
+		nb = prefault.Bytes(n, (n+blockSize-1)/blockSize*blockSize)
 	}
 	b.blocks = append(b.blocks, nb)
 	return len(b.blocks) - 1, 0

@@ -1,0 +1,29 @@
+package producer
+
+// Fragment buffers are large and filled at once, and a program that starts
+// many streams allocates hundreds of MiB of them in its first second. On
+// virtual machines a page fault costs about 12 µs, and mapping the same
+// pages with one madvise(MADV_POPULATE_WRITE) about 0.7 µs each: with 500
+// streams starting together, the faults of fresh fragment buffers were the
+// largest cost of the whole producer process (see docs/benchmarks.md).
+// kvsd does the same with internal/prefault, which a public package may
+// not import.
+
+// newFragmentBuffer returns an empty buffer of capacity c with its pages
+// mapped.
+func newFragmentBuffer(c int) []byte {
+	b := make([]byte, 0, c)
+	mapPages(b[:c])
+	return b
+}
+
+// appendFragment appends p to b, moving to a new mapped buffer of twice
+// the capacity (or more, to fit) when b is full.
+func appendFragment(b, p []byte) []byte {
+	if need := len(b) + len(p); need > cap(b) {
+		nb := newFragmentBuffer(max(2*cap(b), need))[:len(b)]
+		copy(nb, b)
+		b = nb
+	}
+	return append(b, p...)
+}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package producer
+
+func mapPages([]byte) {}

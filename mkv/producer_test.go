@@ -91,6 +91,20 @@ func TestProducerBodies(t *testing.T) {
 					t.Fatalf("one-byte reads differ")
 				}
 			})
+			t.Run("supplied buffer", func(t *testing.T) {
+				// A buffer too small for most elements has to grow; one
+				// shorter than 16 octets is ignored for BufferSize.
+				for _, n := range []int{15, 16, 1 << 20} {
+					buf := bytes.Repeat([]byte{0xee}, n)
+					got := summarize(t, bytes.NewReader(data), ReaderOptions{Buffer: buf})
+					if !reflect.DeepEqual(got, s) {
+						t.Fatalf("Buffer of %d octets: events differ", n)
+					}
+					if used := !bytes.Equal(buf, bytes.Repeat([]byte{0xee}, n)); used != (n >= 16) {
+						t.Fatalf("Buffer of %d octets used: %v", n, used)
+					}
+				}
+			})
 			t.Run("raw octets", func(t *testing.T) {
 				if s.RawLen != int64(len(data)) || s.RawHash != sha256Sum(data) {
 					t.Fatalf("raw octets of the events (%d) differ from the input (%d)", s.RawLen, len(data))

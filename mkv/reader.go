@@ -41,6 +41,12 @@ type ReaderOptions struct {
 	// (by doubling, and only as data actually arrives) up to the largest
 	// element that has to be held in memory.
 	BufferSize int
+
+	// Buffer, when it holds at least 16 octets, is the initial read buffer
+	// in place of a new one of BufferSize octets: memory the caller has
+	// prepared, such as pages mapped in advance. The Reader owns it from
+	// then on.
+	Buffer []byte
 }
 
 func (o ReaderOptions) withDefaults() ReaderOptions {
@@ -183,9 +189,14 @@ type Reader struct {
 // NewReader returns a Reader that reads from src with the given limits.
 func NewReader(src io.Reader, opts ReaderOptions) *Reader {
 	opts = opts.withDefaults()
+	buf := opts.Buffer
+	if len(buf) < 16 {
+		buf = make([]byte, opts.BufferSize)
+	}
+	opts.Buffer = nil // not kept alive once the buffer grows
 	r := &Reader{
 		opts:  opts,
-		buf:   make([]byte, opts.BufferSize),
+		buf:   buf,
 		stack: make([]frame, 0, opts.MaxDepth+1),
 	}
 	r.Reset(src)

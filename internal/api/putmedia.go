@@ -1,7 +1,7 @@
 package api
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -49,11 +49,15 @@ func (h *Handler) putMedia(w http.ResponseWriter, r *http.Request, _ *request) e
 		return err
 	}
 	_ = rc.SetReadDeadline(time.Now().Add(firstByteTimeout))
-	body := bufio.NewReaderSize(r.Body, 64<<10)
-	if _, err := body.Peek(1); err != nil && !errors.Is(err, io.EOF) {
+	// The first octet is read here and put back in front of the body; the
+	// Matroska reader that parses the rest buffers on its own.
+	var first [1]byte
+	n, err := io.ReadFull(r.Body, first[:])
+	if err != nil && !errors.Is(err, io.EOF) {
 		return errkind.New(control.ErrInvalidArgument, "The PutMedia body did not start within %s.", firstByteTimeout)
 	}
 	_ = rc.SetReadDeadline(time.Time{})
+	body := io.MultiReader(bytes.NewReader(first[:n]), r.Body)
 
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)

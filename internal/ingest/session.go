@@ -109,7 +109,8 @@ func (s *session) parse(ctx context.Context, body *countingReader) error {
 			s.in.live.End(s.p.StreamARN, p.cur.number, false)
 		}
 	}()
-	r := mkv.NewReader(body, mkv.ReaderOptions{MaxFrameSize: s.in.cfg.MaxFragmentBytes})
+	r := mkv.NewReader(body, mkv.ReaderOptions{MaxFrameSize: s.in.cfg.MaxFragmentBytes,
+		Buffer: prefault.Bytes(mkv.DefaultBufferSize, mkv.DefaultBufferSize)})
 	for {
 		kind, err := r.Next()
 		if errors.Is(err, io.EOF) {

@@ -19,17 +19,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo/types"
 	"github.com/spf13/cobra"
 
-	"github.com/openkvs/openkvs/internal/hugeheap"
 	"github.com/openkvs/openkvs/producer"
 )
 
 // maxFragmentDuration is the longest fragment KVS accepts (and a SimpleBlock
 // timestamp, 16 bits of milliseconds, could hold more).
 const maxFragmentDuration = 20 * time.Second
-
-// benchHugeHeap is the heap the load generator asks to have on huge pages,
-// as kvsd does by default.
-const benchHugeHeap = 512 << 20
 
 // benchIngestOptions are the flags of "kvsctl bench ingest".
 type benchIngestOptions struct {
@@ -259,13 +254,6 @@ func runBenchIngest(ctx context.Context, g *globalOptions, o *benchIngestOptions
 		return err
 	}
 	server := findServer(settings.Endpoint)
-	// The load generator's heap grows as fast as kvsd's when the streams
-	// start, on the same cores: huge pages keep its faults from delaying
-	// both (see internal/hugeheap). After the baselines, which measure the
-	// machine as it is.
-	if _, err := hugeheap.Advise(benchHugeHeap); err != nil {
-		say.printf("no transparent huge pages for the load generator: %v", err)
-	}
 	say.printf("opening %d producer stream(s) to %s", len(names), dataEndpoint)
 	res, err := runIngest(ctx, p, streams, src, plan, o, say, mode, server)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"github.com/openkvs/openkvs/internal/config"
-	"github.com/openkvs/openkvs/internal/hugeheap"
 	"github.com/openkvs/openkvs/internal/server"
 )
 
@@ -42,12 +41,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		h = slog.NewJSONHandler(stderr, opts)
 	}
 	log := slog.New(h)
-	// Before the heap grows: see internal/hugeheap for why.
-	if n, err := hugeheap.Advise(cfg.HugeHeapBytes); err != nil {
-		log.Warn("no transparent huge pages for the heap", "err", err)
-	} else if n > 0 {
-		log.Debug("heap advised for transparent huge pages", "bytes", n)
-	}
 	srv, err := server.New(ctx, cfg, log, stdout)
 	if err != nil {
 		return err

@@ -68,9 +68,6 @@ type Config struct {
 	// MaxMediaBytes caps the media store; the oldest media goes first.
 	// 0 means no cap.
 	MaxMediaBytes int64
-	// HugeHeapBytes is how much of the heap kvsd asks the kernel to back
-	// with transparent huge pages (see internal/hugeheap); 0 for none.
-	HugeHeapBytes int
 
 	// DebugListen, when set, serves net/http/pprof on this address, apart
 	// from the API so that it is never exposed with it.
@@ -114,7 +111,6 @@ func Defaults() Config {
 		FragmentMetadataPointsPerSec: 10_000,
 		FragmentMediaPointsPerSec:    500,
 		PutMediaFragmentsPerSec:      5,
-		HugeHeapBytes:                512 << 20,
 
 		LogLevel:  "info",
 		LogFormat: "text",
@@ -154,7 +150,6 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.FragmentMetadataPointsPerSec, "fragment-metadata-points-per-second", c.FragmentMetadataPointsPerSec, "per-stream fragment metadata quota (ListFragments costs MaxResults), 0 for none")
 	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
-	fs.IntVar(&c.HugeHeapBytes, "huge-heap-bytes", c.HugeHeapBytes, "heap kvsd asks Linux to back with transparent huge pages where THP is left to programs (at most a quarter of RAM); 0 for none")
 	fs.StringVar(&c.DebugListen, "debug-listen", c.DebugListen, "serve Go profiling (net/http/pprof) on this host:port; empty for off")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
@@ -314,8 +309,8 @@ func (c *Config) Validate() error {
 	if c.MaxProducerTimeAhead < 0 {
 		bad("max-producer-time-ahead %s: must not be negative (0 turns the check off)", c.MaxProducerTimeAhead)
 	}
-	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 || c.HugeHeapBytes < 0 {
-		bad("putmedia-bytes-per-second, putmedia-fragments-per-second, max-media-bytes and huge-heap-bytes must not be negative")
+	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 {
+		bad("putmedia-bytes-per-second, putmedia-fragments-per-second and max-media-bytes must not be negative")
 	}
 	if c.FragmentMetadataPointsPerSec < 0 || c.FragmentMediaPointsPerSec < 0 {
 		bad("fragment quotas must not be negative")

@@ -436,7 +436,7 @@ func (s *Fragments) Append(ctx context.Context, nf store.NewFragment) (store.Fra
 	if len(b.frags) == 0 {
 		b.first = time.Now()
 	}
-	blk, off := s.allocLocked(b, recLen)
+	blk, off, fresh := s.allocLocked(b, recLen)
 	mf := &memFragment{frag: f, stream: ms, header: h, batch: b, blk: blk, off: off, recLen: recLen, ch: make(chan error, 1),
 		encoded: make(chan struct{})}
 	rec := mf.record()
@@ -447,6 +447,7 @@ func (s *Fragments) Append(ctx context.Context, nf store.NewFragment) (store.Fra
 	ms.frags = append(ms.frags, mf)
 	b.encoding.Add(1)
 	s.mu.Unlock()
+	prefault.Populate(fresh)
 	// Copy the media into its reserved place outside the lock: for large
 	// fragments the copy is the longest part of Append, and holding mu for
 	// it stalled every other stream's Append and the committer's finish.
@@ -501,13 +502,18 @@ func (s *Fragments) waitRoomLocked(ctx context.Context, n int64) error {
 	}
 }
 
-// allocLocked reserves n bytes for a record in b and returns where.
-func (s *Fragments) allocLocked(b *fragBatch, n int) (blk, off int) {
+// allocLocked reserves n bytes for a record in b and returns where. When
+// that is a new buffer it returns it as fresh too: mapping its pages in one
+// call (prefault.Populate) costs far less than a page fault per 4 KiB on
+// first touch, but up to a millisecond, so the caller does it after
+// releasing mu. Appends that share the buffer meanwhile may touch its
+// pages first; Populate keeps what they wrote.
+func (s *Fragments) allocLocked(b *fragBatch, n int) (blk, off int, fresh []byte) {
 	if k := len(b.blocks); k > 0 {
 		last := b.blocks[k-1]
 		if cap(last)-len(last) >= n {
 			b.blocks[k-1] = last[:len(last)+n]
-			return k - 1, len(last)
+			return k - 1, len(last), nil
 		}
 	}
 	var nb []byte
@@ -520,12 +526,12 @@ func (s *Fragments) allocLocked(b *fragBatch, n int) (blk, off int) {
 	} else {
 		// Fresh memory costs a page fault per 4 KiB on first touch, which
 		// at large fragments took longer than the copy itself: hence the
-		// pool, whole blocks so that any buffer can serve again, and
-		// pages mapped in one call.
-		nb = prefault.Bytes(n, (n+blockSize-1)/blockSize*blockSize)
+		// pool, and whole blocks so that any buffer can serve again.
+		nb = make([]byte, n, (n+blockSize-1)/blockSize*blockSize)
+		fresh = nb
 	}
 	b.blocks = append(b.blocks, nb)
-	return len(b.blocks) - 1, 0
+	return len(b.blocks) - 1, 0, fresh
 }
 
 // freeBlockFor returns the index of the smallest free buffer that holds n

@@ -818,7 +818,7 @@ func (s *Fragments) recycleLocked(b *fragBatch) {
 	}
 	s.pendingBytes -= b.bytes
 	for _, blk := range b.blocks {
-		if c := int64(cap(blk)); c%blockSize == 0 && s.freeBytes+c <= s.opts.MaxPendingBytes {
+		if c := int64(cap(blk)); s.freeBytes+c <= s.opts.MaxPendingBytes {
 			s.freeBlocks = append(s.freeBlocks, blk[:0])
 			s.freeBytes += c
 		}

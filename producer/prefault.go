@@ -2,10 +2,11 @@ package producer
 
 // Fragment buffers are large and filled at once, and a program that starts
 // many streams allocates hundreds of MiB of them in its first second. On
-// virtual machines a page fault costs about 12 µs, and mapping the same
-// pages with one madvise(MADV_POPULATE_WRITE) about 0.7 µs each: with 500
-// streams starting together, the faults of fresh fragment buffers were the
-// largest cost of the whole producer process (see docs/benchmarks.md).
+// virtual machines a fresh page that faults in costs about 12.5 µs, and
+// about half as much when one madvise(MADV_POPULATE_WRITE) maps it first:
+// with 500 streams starting together, the faults of fresh fragment buffers
+// were the largest cost of the whole producer process (see
+// docs/benchmarks.md).
 // kvsd does the same with internal/prefault, which a public package may
 // not import.
 

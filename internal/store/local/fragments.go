@@ -157,6 +157,10 @@ type Fragments struct {
 	reads   *stmtCache
 	readers *segmentCache
 
+	// syncFile makes a segment file durable: (*os.File).Sync, which tests
+	// replace to make an fsync fail.
+	syncFile func(*os.File) error
+
 	kick chan struct{} // cap 1: "there is work"
 	quit chan struct{} // closed by Close
 	done chan struct{} // closed when the committer returns
@@ -335,6 +339,7 @@ func OpenFragments(ctx context.Context, dir string, opts FragmentsOptions) (*Fra
 		rdb:      rdb,
 		reads:    newStmtCache(rdb),
 		readers:  newSegmentCache(segDir, opts.OpenSegments),
+		syncFile: (*os.File).Sync,
 		kick:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),

@@ -49,6 +49,32 @@ type writerState struct {
 	// maybeDead are segments whose refs dropped or that stopped being the
 	// active segment; removeDeadSegments looks at them.
 	maybeDead map[uint64]bool
+	// inflight is the batch whose fsync runs while the next batch is
+	// written; nil when none.
+	inflight *syncingBatch
+}
+
+// syncingBatch is a batch that is written and adopted, and whose fsync
+// runs on a goroutine of its own. Overlapping one batch's fsync with the
+// next one's write is what lets a single fast stream use the disk fully:
+// with the two in turn, the disk idled half of the time.
+type syncingBatch struct {
+	b    *fragBatch
+	p    *placement
+	prev adoptUndo // what taking the batch back restores
+	err  error     // set before done is closed
+	done chan struct{}
+}
+
+// adoptUndo is the committer state that adopt replaced.
+type adoptUndo struct {
+	seg       uint64
+	file      *os.File
+	size      int64
+	tail      []byte
+	segs      map[uint64]*segmentInfo // copies of the entries before; nil for none
+	fileBytes int64                   // what adopt added to Fragments.fileBytes
+	headers   []placedHeader          // header locations before, in adopt's order
 }
 
 // durableBatch is a batch whose records and batch records are on disk.
@@ -88,6 +114,16 @@ type placement struct {
 	// batch wrote last.
 	tail    []byte
 	tailSeg uint64
+	// seal and dead are what adopt defers until the batch is durable: the
+	// files to seal, and the segments to mark maybeDead.
+	seal []sealJob
+	dead []uint64
+}
+
+// sealJob is a segment file to seal at end, once no batch writes to it.
+type sealJob struct {
+	f   *os.File
+	end int64
 }
 
 // writeSpan is one contiguous write: consecutive records of one batch
@@ -149,6 +185,7 @@ func (s *Fragments) run() {
 		s.mu.Unlock()
 
 		if closed && !hasBatch && len(s.w.queue) == 0 {
+			s.settle(nil)
 			s.flushIndex(ctx, true)
 			return
 		}
@@ -164,10 +201,16 @@ func (s *Fragments) run() {
 				}
 				wake = timer.C
 			}
+			var synced chan struct{}
+			if in := s.w.inflight; in != nil {
+				synced = in.done
+			}
 			select {
 			case <-s.kick:
 			case <-s.quit:
 			case <-wake:
+			case <-synced:
+				s.settle(nil)
 			}
 			if timer != nil {
 				timer.Stop()
@@ -194,6 +237,7 @@ func (s *Fragments) run() {
 			r := s.w.queue[0]
 			// Deletes work on index rows: every acknowledged fragment
 			// must have its row first.
+			s.settle(nil)
 			s.flushIndex(ctx, false)
 			done := true
 			if len(s.w.unindexed) > 0 {
@@ -224,10 +268,12 @@ func (s *Fragments) indexDueAt() time.Time {
 	return at
 }
 
-// commit makes the pending batch durable: write its records and a batch
-// record per segment, fsync, and acknowledge every fragment. The index rows
-// follow in flushIndex; until then the fragments are listed from memory
-// and read from their segment.
+// commit writes the pending batch's records and a batch record per
+// segment, and starts their fsync. The batch before it, whose fsync ran
+// meanwhile, is settled once this one is written: its fragments are
+// acknowledged, or, if its fsync failed, both batches are taken back. The
+// index rows follow in flushIndex; until then the fragments are listed from
+// memory and read from their segment.
 func (s *Fragments) commit(ctx context.Context) {
 	s.mu.Lock()
 	b := s.pending
@@ -235,40 +281,110 @@ func (s *Fragments) commit(ctx context.Context) {
 	s.mu.Unlock()
 	b.encoding.Wait() // Appends still copying their media into b
 
+	if s.opts.MaxBytes > 0 {
+		// Eviction works on index rows, which the batch in flight does
+		// not have yet.
+		s.settle(nil)
+	}
 	p := s.layout(ctx, b)
-	if len(p.spans) > 0 {
-		if err := s.writeSpans(p); err != nil {
-			s.log.Error("commit fragments", "fragments", len(p.frags), "err", err)
-			s.mu.Lock()
-			s.releaseLocked(b)
-			s.signalLocked()
-			s.mu.Unlock()
-			p.notify(err)
-			return
-		}
-		s.adopt(p)
+	if len(p.spans) == 0 {
+		s.settle(nil) // acknowledgements keep the order of the batches
+		s.finish(b, p)
+		return
+	}
+	if err := s.writeSpans(p); err != nil {
+		s.log.Error("commit fragments", "fragments", len(p.frags), "err", err)
+		s.undoWrite(p)
+		s.fail(b, p, err)
+		return
+	}
+	if err := s.settle(p); err != nil {
+		s.fail(b, p, fmt.Errorf("written after a batch that failed: %w", err))
+		return
+	}
+	in := &syncingBatch{b: b, p: p, prev: s.adopt(p), done: make(chan struct{})}
+	s.w.inflight = in
+	go func() {
+		in.err = s.syncSpans(p)
+		close(in.done)
+	}()
+}
+
+// settle waits for the batch in flight, if any, and finishes it. If its
+// fsync failed, it takes the batch back instead: next (written after it,
+// not adopted, or nil) is undone first, then the batch's own writes and
+// state, and the batch's fragments fail; settle returns the error.
+func (s *Fragments) settle(next *placement) error {
+	in := s.w.inflight
+	if in == nil {
+		return nil
+	}
+	s.w.inflight = nil
+	<-in.done
+	if in.err == nil {
+		s.finish(in.b, in.p)
+		return nil
+	}
+	s.log.Error("commit fragments", "fragments", len(in.p.frags), "err", in.err)
+	if next != nil {
+		s.undoWrite(next)
+	}
+	s.revert(in.prev)
+	s.undoWrite(in.p)
+	s.fail(in.b, in.p, in.err)
+	return in.err
+}
+
+// finish acknowledges a durable batch: its fragments are read from their
+// segments from now on, and wait in unindexed for their rows.
+func (s *Fragments) finish(b *fragBatch, p *placement) {
+	for _, j := range p.seal {
+		sealSegment(j.f, j.end)
+	}
+	for _, seg := range p.dead {
+		s.w.maybeDead[seg] = true
 	}
 	s.mu.Lock()
-	for _, ph := range p.headers {
-		ph.h.seg, ph.h.off = ph.seg, ph.off
-	}
-	// From here on the fragments are read from their segment: the blocks
-	// go back to the pool now rather than when the rows are indexed.
+	// The blocks go back to the pool now rather than when the rows are
+	// indexed.
 	for _, pf := range p.frags {
 		pf.mf.frag.Location = store.Location{Segment: int64(pf.seg), Offset: pf.off, Known: true}
 	}
 	// The fragments that did not fit (MaxBytes) leave memory with their
 	// blocks: nothing else holds their bytes.
 	for _, ff := range p.failed {
-		delete(s.frags, ff.mf.frag.Number)
-		ms := ff.mf.stream
-		ms.frags = slices.DeleteFunc(ms.frags, func(mf *memFragment) bool { return mf == ff.mf })
+		s.dropLocked(ff.mf)
 	}
 	s.recycleLocked(b)
 	s.signalLocked()
 	s.mu.Unlock()
 	p.notify(nil)
 	s.w.unindexed = append(s.w.unindexed, durableBatch{b: b, p: p, at: time.Now()})
+}
+
+// fail drops a batch that could not be made durable and tells its
+// fragments why.
+func (s *Fragments) fail(b *fragBatch, p *placement, err error) {
+	s.mu.Lock()
+	for _, mf := range b.frags {
+		s.dropLocked(mf)
+	}
+	s.recycleLocked(b)
+	s.signalLocked()
+	s.mu.Unlock()
+	p.notify(err)
+}
+
+// dropLocked removes a fragment that failed from memory. Unlike
+// releaseLocked it cannot assume the fragment heads its stream's list:
+// earlier batches may still wait there for their rows.
+func (s *Fragments) dropLocked(mf *memFragment) {
+	delete(s.frags, mf.frag.Number)
+	ms := mf.stream
+	ms.frags = slices.DeleteFunc(ms.frags, func(x *memFragment) bool { return x == mf })
+	if len(ms.frags) == 0 {
+		ms.frags = nil
+	}
 }
 
 // notify tells every fragment of the batch its outcome: err for the placed
@@ -482,8 +598,8 @@ func (s *Fragments) layout(ctx context.Context, b *fragBatch) *placement {
 	return p
 }
 
-// writeSpans writes and fsyncs the batch's media, and the segment directory
-// when the batch created a file. On failure it undoes what it wrote.
+// writeSpans writes the batch's records. On failure the caller undoes
+// what it wrote (undoWrite).
 func (s *Fragments) writeSpans(p *placement) error {
 	for i := 0; i < len(p.spans); {
 		j := i + 1
@@ -491,22 +607,26 @@ func (s *Fragments) writeSpans(p *placement) error {
 			j++
 		}
 		if err := s.writeSegment(p, p.spans[i:j]); err != nil {
-			s.undoWrite(p)
 			return err
 		}
 		i = j
 	}
+	return nil
+}
+
+// syncSpans makes a written batch durable: it fsyncs the files the batch
+// wrote, and the segment directory when the batch created a file. It runs
+// on its own goroutine and touches nothing but p's files.
+func (s *Fragments) syncSpans(p *placement) error {
 	created := false
 	for _, t := range p.touched {
-		if err := t.f.Sync(); err != nil {
-			s.undoWrite(p)
+		if err := s.syncFile(t.f); err != nil {
 			return spaceErr(fmt.Sprintf("sync segment %d", t.seg), err)
 		}
 		created = created || t.created
 	}
 	if created {
 		if err := syncDir(s.segDir); err != nil {
-			s.undoWrite(p)
 			return spaceErr("sync segment dir", err)
 		}
 	}
@@ -730,35 +850,49 @@ func upsertSegments(ctx context.Context, tx *sql.Tx, refs, ends map[uint64]int64
 	return nil
 }
 
-// adopt moves the committer's state past a committed batch.
-func (s *Fragments) adopt(p *placement) {
+// adopt moves the committer's state past a written batch, before its
+// fsync is done, so that the next batch can be laid out and written
+// meanwhile. What must wait for the fsync (sealing files, marking dead
+// segments) goes into p.seal and p.dead for finish; what adopt replaced
+// comes back for revert.
+func (s *Fragments) adopt(p *placement) adoptUndo {
+	u := adoptUndo{seg: s.w.seg, file: s.w.file, size: s.w.size, tail: s.w.tail, segs: make(map[uint64]*segmentInfo)}
+	info := func(seg uint64) *segmentInfo {
+		cur := s.w.segs[seg]
+		if _, saved := u.segs[seg]; !saved {
+			var before *segmentInfo
+			if cur != nil {
+				c := *cur
+				before = &c
+			}
+			u.segs[seg] = before
+		}
+		if cur == nil {
+			cur = &segmentInfo{}
+			s.w.segs[seg] = cur
+		}
+		return cur
+	}
 	var endFile *os.File
 	for _, t := range p.touched {
-		info := s.w.segs[t.seg]
-		if info == nil {
-			info = &segmentInfo{}
-			s.w.segs[t.seg] = info
-		}
-		if e := p.ends[t.seg]; e > info.size {
-			s.fileBytes.Add(e - info.size)
-			info.size = e
+		in := info(t.seg)
+		if e := p.ends[t.seg]; e > in.size {
+			s.fileBytes.Add(e - in.size)
+			u.fileBytes += e - in.size
+			in.size = e
 		}
 		if t.seg == p.endSeg {
 			endFile = t.f
 		} else if t.f != s.w.file {
-			sealSegment(t.f, p.ends[t.seg]) // sealed within this batch
+			p.seal = append(p.seal, sealJob{t.f, p.ends[t.seg]}) // sealed within this batch
 		}
 	}
 	for seg, d := range p.refs {
-		info := s.w.segs[seg]
-		if info == nil {
-			info = &segmentInfo{}
-			s.w.segs[seg] = info
-		}
-		info.refs += d
-		info.end = max(info.end, p.ends[seg])
+		in := info(seg)
+		in.refs += d
+		in.end = max(in.end, p.ends[seg])
 		if d < 0 {
-			s.w.maybeDead[seg] = true
+			p.dead = append(p.dead, seg)
 		}
 	}
 	if p.endSeg != s.w.seg {
@@ -767,9 +901,9 @@ func (s *Fragments) adopt(p *placement) {
 			if e, ok := p.ends[s.w.seg]; ok {
 				end = e // the batch wrote more to it before it rolled
 			}
-			sealSegment(s.w.file, end)
+			p.seal = append(p.seal, sealJob{s.w.file, end})
 		}
-		s.w.maybeDead[s.w.seg] = true
+		p.dead = append(p.dead, s.w.seg)
 		s.w.seg, s.w.file = p.endSeg, endFile
 		s.w.forceRoll = false
 	} else if endFile != nil {
@@ -780,6 +914,38 @@ func (s *Fragments) adopt(p *placement) {
 	if p.tailSeg == p.endSeg {
 		s.w.tail = p.tail
 	}
+	s.mu.Lock()
+	for _, ph := range p.headers {
+		u.headers = append(u.headers, placedHeader{h: ph.h, seg: ph.h.seg, off: ph.h.off})
+		ph.h.seg, ph.h.off = ph.seg, ph.off
+	}
+	s.mu.Unlock()
+	return u
+}
+
+// revert takes back what adopt did for a batch whose fsync failed. The
+// next batch starts a new segment: after a failed fsync the state of the
+// old one's cached pages is unknown.
+func (s *Fragments) revert(u adoptUndo) {
+	s.w.seg, s.w.file, s.w.size, s.w.tail = u.seg, u.file, u.size, u.tail
+	s.w.forceRoll = true
+	for seg, before := range u.segs {
+		switch cur := s.w.segs[seg]; {
+		case before == nil:
+			delete(s.w.segs, seg)
+		case cur == nil:
+			s.w.segs[seg] = before
+		default:
+			*cur = *before
+		}
+	}
+	s.fileBytes.Add(-u.fileBytes)
+	s.mu.Lock()
+	for i := len(u.headers) - 1; i >= 0; i-- {
+		ph := u.headers[i]
+		ph.h.seg, ph.h.off = ph.seg, ph.off
+	}
+	s.mu.Unlock()
 }
 
 // sealSegment closes a segment that takes no more records, cutting the

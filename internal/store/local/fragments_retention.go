@@ -234,6 +234,11 @@ func (s *Fragments) dropStream(ctx context.Context, ms *memStream) error {
 // the active one.
 func (s *Fragments) removeDeadSegments(ctx context.Context) {
 	for seg := range s.w.maybeDead {
+		if in := s.w.inflight; in != nil && (seg == in.prev.seg || in.p.refs[seg] != 0) {
+			// The batch in flight changed what this segment holds, and
+			// a failed fsync would change it back: decide after it.
+			continue
+		}
 		delete(s.w.maybeDead, seg)
 		info := s.w.segs[seg]
 		if info == nil || info.refs > 0 || seg == s.w.seg {

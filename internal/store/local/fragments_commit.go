@@ -289,6 +289,7 @@ func (s *Fragments) commit(ctx context.Context) {
 	p := s.layout(ctx, b)
 	if len(p.spans) == 0 {
 		s.settle(nil) // acknowledgements keep the order of the batches
+		s.acknowledge(b, p)
 		s.finish(b, p)
 		return
 	}
@@ -305,7 +306,11 @@ func (s *Fragments) commit(ctx context.Context) {
 	in := &syncingBatch{b: b, p: p, prev: s.adopt(p), done: make(chan struct{})}
 	s.w.inflight = in
 	go func() {
-		in.err = s.syncSpans(p)
+		// Acknowledge as soon as the fsync returns, not when the
+		// committer, busy writing the next batch, gets to settle.
+		if in.err = s.syncSpans(p); in.err == nil {
+			s.acknowledge(b, p)
+		}
 		close(in.done)
 	}()
 }
@@ -335,8 +340,9 @@ func (s *Fragments) settle(next *placement) error {
 	return in.err
 }
 
-// finish acknowledges a durable batch: its fragments are read from their
-// segments from now on, and wait in unindexed for their rows.
+// finish moves the committer past a durable, acknowledged batch: it seals
+// the files the batch rolled past, and the batch waits in unindexed for
+// its rows.
 func (s *Fragments) finish(b *fragBatch, p *placement) {
 	for _, j := range p.seal {
 		sealSegment(j.f, j.end)
@@ -344,6 +350,14 @@ func (s *Fragments) finish(b *fragBatch, p *placement) {
 	for _, seg := range p.dead {
 		s.w.maybeDead[seg] = true
 	}
+	s.w.unindexed = append(s.w.unindexed, durableBatch{b: b, p: p, at: time.Now()})
+}
+
+// acknowledge tells a durable batch's fragments so: they are read from
+// their segments from now on. It touches only what s.mu guards, so the
+// goroutine of the batch's fsync may call it while the committer writes
+// the next batch.
+func (s *Fragments) acknowledge(b *fragBatch, p *placement) {
 	s.mu.Lock()
 	// The blocks go back to the pool now rather than when the rows are
 	// indexed.
@@ -359,7 +373,6 @@ func (s *Fragments) finish(b *fragBatch, p *placement) {
 	s.signalLocked()
 	s.mu.Unlock()
 	p.notify(nil)
-	s.w.unindexed = append(s.w.unindexed, durableBatch{b: b, p: p, at: time.Now()})
 }
 
 // fail drops a batch that could not be made durable and tells its

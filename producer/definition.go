@@ -104,6 +104,13 @@ type StreamDefinition struct {
 	// MaxLatency is the buffered-but-unsent duration above which
 	// Callbacks.LatencyPressure is called; 0 never calls it.
 	MaxLatency time.Duration
+	// AverageBitrate is the stream's expected bitrate in bits per second
+	// (the SDK's avg_bandwidth_bps). When set, NewStream allocates the
+	// buffers of the first two fragments at that size and writes to every
+	// page of them, as the C SDK allocates its storage up front: a program
+	// that starts many streams at once then does not pay for fresh memory
+	// while its first fragments are sent. 0 grows buffers as frames come.
+	AverageBitrate int64
 
 	// Callbacks report what happens to the stream.
 	Callbacks Callbacks
@@ -167,6 +174,8 @@ func (d *StreamDefinition) validate() error {
 		return bad("max buffer bytes %d: at least %d", d.MaxBufferBytes, minMaxBufferBytes)
 	case d.MaxLatency < 0:
 		return bad("negative max latency")
+	case d.AverageBitrate < 0:
+		return bad("negative average bitrate")
 	}
 	for k, v := range d.Tags {
 		if k == "" || len(k) > maxTagKeyLen || len(v) > maxTagValueLen {

@@ -3,6 +3,7 @@ package producer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,10 +42,11 @@ type Stream struct {
 	// buffer starts at about that size instead of growing by doubling,
 	// which copied every octet twice more and made the garbage of it.
 	lastSize int
-	// spare is the buffer of an acknowledged fragment, kept for the next
-	// fragment: writing into fresh memory cost a page fault every 4 KiB,
-	// and at 500 streams that was half of a load generator's CPU.
-	spare       []byte
+	// spares are buffers for the next fragments: those of acknowledged
+	// fragments, and those NewStream prepared (AverageBitrate). Writing
+	// into fresh memory cost a page fault every 4 KiB, and at 500 streams
+	// that was half of a load generator's CPU.
+	spares      [][]byte
 	store       *contentStore
 	head        time.Duration // newest frame time
 	meta        metadataQueue
@@ -111,6 +113,7 @@ func newStream(def StreamDefinition) (*Stream, error) {
 		t.CodecPrivate = cpd
 		s.tracks[t.ID] = &trackState{Track: t}
 	}
+	s.prepareBuffers()
 	return s, nil
 }
 
@@ -372,18 +375,68 @@ func putUint64(b []byte, v uint64) {
 func (s *Stream) openFragment(f *Frame, ms int64) {
 	s.seq++
 	s.cur = &fragment{seq: s.seq, timecode: ms, start: f.PTS, end: f.PTS, putAt: time.Now()}
-	switch want := s.lastSize + s.lastSize/8; {
-	case s.lastSize > 0 && cap(s.spare) >= s.lastSize:
-		s.cur.data, s.spare = s.spare[:0], nil
-	case s.lastSize > 0:
-		s.cur.data = newFragmentBuffer(want)
-	default:
-		s.cur.data = newFragmentBuffer(firstFragmentCap)
-	}
+	s.cur.data = s.fragmentBuffer()
 	s.store.add(s.cur)
 	s.waitKey = false
 	_ = s.w.StartCluster(uint64(ms), true)
 }
+
+// fragmentBuffer returns an empty buffer for a new fragment: a spare that
+// holds the last fragment's size (any spare for the first fragment), or a
+// new one of about that size.
+func (s *Stream) fragmentBuffer() []byte {
+	for i, b := range s.spares {
+		if cap(b) >= s.lastSize {
+			s.spares = slices.Delete(s.spares, i, i+1)
+			return b[:0]
+		}
+	}
+	if s.lastSize > 0 {
+		return newFragmentBuffer(s.lastSize + s.lastSize/8)
+	}
+	return newFragmentBuffer(firstFragmentCap)
+}
+
+// keepSpare keeps b, the buffer of an acknowledged fragment, for a later
+// fragment, unless maxSpares larger ones are kept already.
+func (s *Stream) keepSpare(b []byte) {
+	if len(s.spares) < maxSpares {
+		s.spares = append(s.spares, b[:0])
+		return
+	}
+	i := slices.IndexFunc(s.spares, func(x []byte) bool { return cap(x) < cap(b) })
+	if i >= 0 {
+		s.spares[i] = b[:0]
+	}
+}
+
+// maxSpares is how many fragment buffers a stream keeps: the fragment being
+// put and the one awaiting its ack.
+const maxSpares = 2
+
+// prepareBuffers allocates the buffers of the first fragments at the
+// size AverageBitrate gives, and writes to every page, so that the pages
+// are in place before the first frame.
+func (s *Stream) prepareBuffers() {
+	if s.def.AverageBitrate <= 0 {
+		return
+	}
+	// In float64: a bitrate near the int64 limit must not overflow.
+	size := float64(s.def.AverageBitrate) / 8 * s.def.FragmentDuration.Seconds() * 9 / 8
+	size += fragmentOverhead
+	if size > float64(s.def.MaxBufferBytes/maxSpares) {
+		return
+	}
+	for range maxSpares {
+		b := newFragmentBuffer(int(size))
+		clear(b[:cap(b)])
+		s.spares = append(s.spares, b)
+	}
+}
+
+// fragmentOverhead is room for a fragment's Matroska framing and tags
+// beyond its frames.
+const fragmentOverhead = 16 << 10
 
 // sealFragment ends the open fragment, if any: it closes the Cluster and
 // writes the metadata and the END_OF_FRAGMENT tag, so that the service

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -213,6 +214,7 @@ func TestDefinitionValidation(t *testing.T) {
 		{Name: "x", MaxFragmentDuration: 21 * time.Second},
 		{Name: "x", BufferDuration: time.Second},
 		{Name: "x", NALAdaptation: NALAdaptAnnexBFrames | NALAdaptAVCCFrames},
+		{Name: "x", AverageBitrate: -1},
 	}
 	for i, d := range bad {
 		d = d.withDefaults(time.Now())
@@ -249,4 +251,31 @@ func TestEndFragment(t *testing.T) {
 	require.NoError(t, putSynthetic(s, 26, 25, 100))
 	s.EndFragment()
 	require.EqualValues(t, 2, s.Metrics().FragmentsPut)
+}
+
+// TestAverageBitratePreparesBuffers: with AverageBitrate, the buffers of
+// the first two fragments exist before the first frame, at the size the
+// bitrate gives, and those fragments are written into them.
+func TestAverageBitratePreparesBuffers(t *testing.T) {
+	const frameSize = 10_000 // 25 frames a fragment: 2 Mbit/s
+	s := offlineStream(t, StreamDefinition{Tracks: rawTrack(), FragmentDuration: time.Second, AverageBitrate: 2_000_000})
+	require.Len(t, s.spares, 2)
+	var prepared []*byte
+	for _, b := range s.spares {
+		require.GreaterOrEqual(t, cap(b), 25*frameSize)
+		prepared = append(prepared, unsafe.SliceData(b[:1]))
+	}
+	for k := range 2 {
+		for i := range 25 {
+			require.NoError(t, putSynthetic(s, k*25+i, 25, frameSize))
+		}
+		require.Equal(t, prepared[k], unsafe.SliceData(s.cur.data), "fragment %d", k)
+		s.EndFragment()
+	}
+	require.Empty(t, s.spares)
+
+	// Without a bitrate, or with one whose buffers would not fit in the
+	// content store, nothing is allocated ahead.
+	require.Empty(t, offlineStream(t, StreamDefinition{Tracks: rawTrack()}).spares)
+	require.Empty(t, offlineStream(t, StreamDefinition{Tracks: rawTrack(), AverageBitrate: 1 << 40}).spares)
 }

@@ -354,8 +354,9 @@ func (u *uploader) handleAck(cs *connState, a wireAck) {
 		// progress; once the uploader is past it (a new connection resends
 		// from the oldest stored fragment, and f is no longer stored), its
 		// buffer can take the next fragment, unless f used little of it.
-		if f.sealed && f.seq < s.sendSeq && cap(f.data) > cap(s.spare) && 4*len(f.data) >= cap(f.data) {
-			s.spare, f.data = f.data[:0], nil
+		if f.sealed && f.seq < s.sendSeq && 4*len(f.data) >= cap(f.data) {
+			s.keepSpare(f.data)
+			f.data = nil
 		}
 		s.m.FragmentsAcked++
 		if !f.sentAt.IsZero() {

@@ -312,6 +312,10 @@ func (s *streamRun) definition(src *mediaSource, plan *mediaPlan, origin time.Ti
 		NALAdaptation:  producer.NALAdaptNone,
 		BufferDuration: benchBufferTime,
 		MaxBufferBytes: maxBufferBytes(plan),
+		// Buffers for the first fragments are ready before the first
+		// octet: the generator's own start must not load the machine
+		// while the server's latency is measured.
+		AverageBitrate: plan.fragmentBytes * 8 * int64(time.Second) / int64(plan.fragmentDuration()),
 		Callbacks:      s.callbacks(),
 	}
 }

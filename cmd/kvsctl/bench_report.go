@@ -85,7 +85,10 @@ type benchReport struct {
 		// backlog of that start takes seconds to drain, and this is the
 		// figure without it.
 		PersistedSteady *latencySummary `json:"persisted_from_last_byte_after_warmup,omitempty"`
-		WarmupS         float64         `json:"warmup_s,omitempty"`
+		// ReceivedSteady is RECEIVED for the same fragments. It needs no
+		// disk: what PERSISTED adds to it is the store's share.
+		ReceivedSteady *latencySummary `json:"received_from_last_byte_after_warmup,omitempty"`
+		WarmupS        float64         `json:"warmup_s,omitempty"`
 		// FrameInPersisted runs from the PutFrame call of a fragment's
 		// last frame to its PERSISTED ack: what an application sees.
 		FrameInPersisted latencySummary `json:"persisted_from_last_frame_in"`
@@ -151,7 +154,7 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 		}
 	}
 	warmup := time.Duration(o.warmup)
-	var persistedSteady []time.Duration
+	var persistedSteady, receivedSteady []time.Duration
 	for _, s := range res.streams {
 		r.BytesSent += s.bytes
 		if s.lastWrite.After(lastWrite) {
@@ -217,8 +220,13 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 				if k > 0 && !f.persisted.IsZero() {
 					persistedLater = append(persistedLater, max(f.persisted.Sub(f.lastByte), 0))
 				}
-				if warmup > 0 && !f.persisted.IsZero() && f.lastByte.Sub(firstWrite) >= warmup {
-					persistedSteady = append(persistedSteady, max(f.persisted.Sub(f.lastByte), 0))
+				if warmup > 0 && f.lastByte.Sub(firstWrite) >= warmup {
+					if !f.persisted.IsZero() {
+						persistedSteady = append(persistedSteady, max(f.persisted.Sub(f.lastByte), 0))
+					}
+					if !f.received.IsZero() {
+						receivedSteady = append(receivedSteady, max(f.received.Sub(f.lastByte), 0))
+					}
 				}
 			}
 			latency(f.lastFrameIn, f.persisted, &frameIn)
@@ -234,8 +242,8 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 	r.Latency.Persisted = summarize(persisted)
 	r.Latency.PersistedLater = summarize(persistedLater)
 	if warmup > 0 {
-		steady := summarize(persistedSteady)
-		r.Latency.PersistedSteady, r.Latency.WarmupS = &steady, warmup.Seconds()
+		steady, recv := summarize(persistedSteady), summarize(receivedSteady)
+		r.Latency.PersistedSteady, r.Latency.ReceivedSteady, r.Latency.WarmupS = &steady, &recv, warmup.Seconds()
 	}
 	r.Latency.FrameInPersisted = summarize(frameIn)
 
@@ -344,6 +352,9 @@ func (r *benchReport) writeText(out io.Writer) error {
 	}
 	row("BUFFERING from first octet", r.Latency.Buffering)
 	row("RECEIVED from last octet", r.Latency.Received)
+	if st := r.Latency.ReceivedSteady; st != nil {
+		row(fmt.Sprintf("  after the first %gs", r.Latency.WarmupS), *st)
+	}
 	row("PERSISTED from last octet", r.Latency.Persisted)
 	row("  without first fragments", r.Latency.PersistedLater)
 	if st := r.Latency.PersistedSteady; st != nil {

@@ -23,10 +23,13 @@ func TestFragmentsFailedSyncTakesBackTwoBatches(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	hdr := []byte("hdr")
-	// Two fragments fit in a segment: the third starts a new one.
-	opts := FragmentsOptions{SegmentSize: 250_000}
+	// Only a batch of overlapMinBytes or more has its fsync overlap the
+	// next write; two such fragments fit in a segment, and the third
+	// starts a new one.
+	size := overlapMinBytes + 1000
+	opts := FragmentsOptions{SegmentSize: int64(2*size + size/2)}
 	s := openTestFragments(t, dir, opts)
-	first := appendDurable(t, s, newFragment(testARN, 0, 100_000, hdr))
+	first := appendDurable(t, s, newFragment(testARN, 0, size, hdr))
 	firstSeg := filepath.Join(dir, segmentDir, segmentFiles(t, dir)[0])
 	fi, err := os.Stat(firstSeg)
 	require.NoError(t, err)
@@ -53,7 +56,7 @@ func TestFragmentsFailedSyncTakesBackTwoBatches(t *testing.T) {
 		return syscall.EIO
 	}
 
-	_, failB, err := s.Append(ctx, newFragment(testARN, 1, 100_000, hdr))
+	_, failB, err := s.Append(ctx, newFragment(testARN, 1, size, hdr))
 	require.NoError(t, err)
 	var at syncStart
 	select {
@@ -61,7 +64,7 @@ func TestFragmentsFailedSyncTakesBackTwoBatches(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the second batch's fsync never started")
 	}
-	_, failC, err := s.Append(ctx, newFragment(testARN, 2, 100_000, hdr))
+	_, failC, err := s.Append(ctx, newFragment(testARN, 2, size, hdr))
 	require.NoError(t, err)
 	require.Equal(t, firstSeg, at.name)
 	// The third batch is written, to a new segment, while the second
@@ -95,7 +98,7 @@ func TestFragmentsFailedSyncTakesBackTwoBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.LessOrEqual(t, fi.Size(), before, "the failed batch is cut off")
 
-	last := appendDurable(t, s, newFragment(testARN, 3, 100_000, hdr))
+	last := appendDurable(t, s, newFragment(testARN, 3, size, hdr))
 	requireIntact(t, s, first)
 	requireIntact(t, s, last)
 	gotFirst, err := s.Get(ctx, testARN, first.Number)
@@ -114,5 +117,35 @@ func TestFragmentsFailedSyncTakesBackTwoBatches(t *testing.T) {
 	requireIntact(t, s, first)
 	requireIntact(t, s, last)
 	require.Equal(t, []uint64{first.Number, last.Number}, listed(), "after a reopen")
-	requireIntact(t, s, appendDurable(t, s, newFragment(testARN, 4, 100_000, hdr)))
+	requireIntact(t, s, appendDurable(t, s, newFragment(testARN, 4, size, hdr)))
+}
+
+// TestFragmentsFailedSyncOfSmallBatch fails the fsync of a batch smaller
+// than overlapMinBytes, which the committer syncs itself: the batch fails
+// and leaves nothing behind, and the next one is durable.
+func TestFragmentsFailedSyncOfSmallBatch(t *testing.T) {
+	dir := t.TempDir()
+	hdr := []byte("hdr")
+	s := openTestFragments(t, dir, FragmentsOptions{})
+	first := appendDurable(t, s, newFragment(testARN, 0, 100_000, hdr))
+	var calls atomic.Int32
+	s.syncFile = func(f *os.File) error {
+		if calls.Add(1) == 1 {
+			return syscall.EIO
+		}
+		return f.Sync()
+	}
+	_, ch, err := s.Append(context.Background(), newFragment(testARN, 1, 100_000, hdr))
+	require.NoError(t, err)
+	require.ErrorIs(t, <-ch, syscall.EIO)
+	last := appendDurable(t, s, newFragment(testARN, 2, 100_000, hdr))
+
+	require.NoError(t, s.Close())
+	s = openTestFragments(t, dir, FragmentsOptions{})
+	fs, err := s.List(context.Background(), store.FragmentQuery{Stream: testARN})
+	require.NoError(t, err)
+	require.Len(t, fs, 2)
+	require.Equal(t, []uint64{first.Number, last.Number}, []uint64{fs[0].Number, fs[1].Number})
+	requireIntact(t, s, first)
+	requireIntact(t, s, last)
 }

@@ -324,9 +324,9 @@ func (s *Fragments) commit(ctx context.Context) {
 // overlapMinBytes is the smallest batch whose fsync overlaps the next
 // batch's write. One stream of 6.5 MB fragments gained 9 % from the
 // overlap (median of 5 pairs), but at 500 streams of 2 Mbit/s, whose
-// batches are far smaller, the goroutine and the two requests at the disk
-// at once raised the median PERSISTED latency by 1 to 3 ms and kvsd's CPU
-// (3 pairs, docs/benchmarks.md).
+// batches are far smaller, overlapping every batch raised the median
+// PERSISTED latency (by 0.2 to 3 ms) and, in two of 3 pairs, kvsd's CPU
+// (docs/benchmarks.md).
 const overlapMinBytes = blockSize
 
 // settle waits for the batch in flight, if any, and finishes it. If its

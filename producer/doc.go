@@ -33,6 +33,12 @@
 // frame is refused with ErrStorageFull and frames are refused until the
 // next key frame.
 //
+// Fragment buffers are reused: a stream keeps the buffers of up to two
+// acknowledged fragments for the next ones. With AverageBitrate, NewStream
+// allocates the first two at the size it gives and touches every page, so
+// that a program starting many streams does not pay for fresh memory while
+// its first fragments go out.
+//
 // # Upload
 //
 // One PutMedia connection per stream streams fragments as their frames are

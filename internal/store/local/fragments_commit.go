@@ -55,9 +55,8 @@ type writerState struct {
 }
 
 // syncingBatch is a batch that is written and adopted, and whose fsync
-// runs on a goroutine of its own. Overlapping one batch's fsync with the
-// next one's write is what lets a single fast stream use the disk fully:
-// with the two in turn, the disk idled half of the time.
+// runs on a goroutine of its own while the committer writes the next batch
+// (for large batches only: see overlapMinBytes).
 type syncingBatch struct {
 	b    *fragBatch
 	p    *placement

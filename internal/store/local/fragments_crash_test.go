@@ -155,7 +155,8 @@ func TestFragmentsCrash(t *testing.T) {
 }
 
 // crashChild appends to crashStreams streams from as many goroutines, with
-// a few fragments in flight each, and prints "d <number> <stream>" once a
+// a few fragments in flight each (every tenth of stream 1 larger than
+// overlapMinBytes), and prints "d <number> <stream>" once a
 // fragment is durable. One goroutine runs retention on crashRetained.
 func crashChild(dir string) {
 	base, _ := strconv.Atoi(os.Getenv(crashBaseEnv))
@@ -182,7 +183,13 @@ func crashChild(dir string) {
 			}
 			var window []inflight
 			for i := 0; ; i++ {
-				nf := newFragment(crashStream(st), base+i, 1+rng.IntN(40_000), crashHeader(st, i/50))
+				size := 1 + rng.IntN(40_000)
+				if st == 1 && i%10 == 9 {
+					// A batch this large overlaps its fsync with the next
+					// batch's write: kills land in that window too.
+					size = overlapMinBytes + rng.IntN(100_000)
+				}
+				nf := newFragment(crashStream(st), base+i, size, crashHeader(st, i/50))
 				f, ch, err := s.Append(ctx, nf)
 				if err != nil {
 					fmt.Fprintln(os.Stderr, "append:", err)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -114,6 +115,11 @@ func TestFragmentsCrash(t *testing.T) {
 		require.NoError(t, cmd.Process.Kill())
 		<-readDone
 		_ = cmd.Wait()
+		// A child that stopped on its own failed (an error from the store),
+		// whatever it acknowledged before.
+		ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		require.True(t, ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL,
+			"child ended with %v before the kill; its stderr:\n%s", cmd.ProcessState, stderr.String())
 		require.NotEmpty(t, newAcks, "child acknowledged nothing; its stderr:\n%s", stderr.String())
 		acked = append(acked, newAcks...)
 		maxHanded = max(maxHanded, handed)

@@ -3,6 +3,9 @@ package kvsdtest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -64,27 +67,47 @@ func (s *Server) ReadBack(t testing.TB, stream string) Stored {
 		for i, f := range batch {
 			numbers[i] = aws.ToString(f.FragmentNumber)
 		}
-		out, err := am.GetMediaForFragmentList(ctx, &kinesisvideoarchivedmedia.GetMediaForFragmentListInput{
-			StreamName: aws.String(stream), Fragments: numbers})
-		if err != nil {
-			t.Fatalf("GetMediaForFragmentList %s: %v", stream, err)
-		}
-		err = parser.NewReader(out.Payload, parser.Options{AcceptMissingToken: true}).Walk(parser.Handler{
-			Frame: func(c *parser.Chunk, f *parser.Frame) error {
-				st.Frames = append(st.Frames, StoredFrame{Fragment: c.FragmentNumber, Track: f.Track, Timestamp: f.Timestamp,
-					Key: f.Keyframe, Data: bytes.Clone(f.Data)})
-				return nil
-			},
-			ChunkEnd: func(c *parser.Chunk) error {
-				cc := *c
-				st.Chunks = append(st.Chunks, &cc)
-				return nil
-			},
-		})
-		out.Payload.Close()
-		if err != nil {
-			t.Fatalf("read GetMediaForFragmentList of %s: %v", stream, err)
+		for attempt := 1; ; attempt++ {
+			frames, chunks, err := readFragments(ctx, am, stream, numbers)
+			// Go's transport can close a connection under a body being
+			// read (net.ErrClosed, the race closedConnRetryer retries
+			// for whole requests): read the batch again from the start.
+			if errors.Is(err, net.ErrClosed) && attempt < 3 {
+				t.Logf("reading %s again after the client closed the connection: %v", stream, err)
+				continue
+			}
+			if err != nil {
+				t.Fatalf("read GetMediaForFragmentList of %s: %v", stream, err)
+			}
+			st.Frames = append(st.Frames, frames...)
+			st.Chunks = append(st.Chunks, chunks...)
+			break
 		}
 	}
 	return st
+}
+
+// readFragments reads the fragments with one GetMediaForFragmentList call.
+func readFragments(ctx context.Context, am *kinesisvideoarchivedmedia.Client, stream string, numbers []string) ([]StoredFrame, []*parser.Chunk, error) {
+	out, err := am.GetMediaForFragmentList(ctx, &kinesisvideoarchivedmedia.GetMediaForFragmentListInput{
+		StreamName: aws.String(stream), Fragments: numbers})
+	if err != nil {
+		return nil, nil, fmt.Errorf("GetMediaForFragmentList: %w", err)
+	}
+	defer out.Payload.Close()
+	var frames []StoredFrame
+	var chunks []*parser.Chunk
+	err = parser.NewReader(out.Payload, parser.Options{AcceptMissingToken: true}).Walk(parser.Handler{
+		Frame: func(c *parser.Chunk, f *parser.Frame) error {
+			frames = append(frames, StoredFrame{Fragment: c.FragmentNumber, Track: f.Track, Timestamp: f.Timestamp,
+				Key: f.Keyframe, Data: bytes.Clone(f.Data)})
+			return nil
+		},
+		ChunkEnd: func(c *parser.Chunk) error {
+			cc := *c
+			chunks = append(chunks, &cc)
+			return nil
+		},
+	})
+	return frames, chunks, err
 }

@@ -42,6 +42,7 @@ type benchIngestOptions struct {
 	ackTimeout     durationValue
 	parallel       int
 	warmup         durationValue
+	timeline       string
 
 	// Baseline sizes; hidden flags, so that tests stay short.
 	tcpBaselineTime  durationValue
@@ -121,6 +122,7 @@ func (o *benchIngestOptions) addFlags(cmd *cobra.Command) {
 	f.Var(&o.ackTimeout, "ack-timeout", "how long to wait for the remaining acks after the last octet")
 	f.IntVar(&o.parallel, "parallel", o.parallel, "control-plane calls (stream creation and the library's stream set-up) in flight at once")
 	f.Var(&o.warmup, "warmup", "also report PERSISTED for the fragments whose last octet went out this long after the first octet of the run (steady state); 0 for no such row")
+	f.StringVar(&o.timeline, "timeline", "", "also write every fragment's ack times to this CSV file, to see when the slow acks came")
 	f.Var(&o.tcpBaselineTime, "baseline-tcp-time", "how long the TCP baseline sends")
 	f.Int64Var(&o.diskBaselineSize, "baseline-disk-bytes", o.diskBaselineSize, "how much the disk baseline writes")
 	_ = f.MarkHidden("baseline-tcp-time")
@@ -260,6 +262,11 @@ func runBenchIngest(ctx context.Context, g *globalOptions, o *benchIngestOptions
 		return settings.explain(err, "", settings.Endpoint)
 	}
 	rep := buildReport(o, settings.Endpoint, dataEndpoint, src, plan, res, base, server)
+	if o.timeline != "" {
+		if err := writeTimeline(o.timeline, res); err != nil {
+			return err
+		}
+	}
 	if o.json {
 		err = rep.writeJSON(stdout)
 	} else {

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -56,10 +59,12 @@ func TestBenchIngestE2E(t *testing.T) {
 	srv := kvsdtest.Start(t)
 	setAWSEnv(t, kvsdtest.AccessKeyID, kvsdtest.SecretAccessKey)
 
+	timeline := filepath.Join(t.TempDir(), "timeline.csv")
 	rep, stderr, err := runBench(t, t.Context(), "--endpoint-url", srv.URL, "--streams", "3", "--duration", "3s", "--fragment", "1s",
-		"--baseline-tcp-time", "200ms", "--baseline-disk-bytes", "4194304", "--warmup", "2500ms")
+		"--baseline-tcp-time", "200ms", "--baseline-disk-bytes", "4194304", "--warmup", "2500ms", "--timeline", timeline)
 	require.NoError(t, err, stderr)
 	require.NotNil(t, rep)
+	requireTimeline(t, timeline, rep)
 
 	f := rep.Fragments
 	require.Equal(t, 3, rep.Streams)
@@ -140,6 +145,39 @@ func TestBenchIngestE2E(t *testing.T) {
 
 // TestBenchIngestUnthrottledSource sends a Matroska file's frames as fast as
 // possible on one stream and reports the ratio to raw TCP.
+// requireTimeline checks the --timeline CSV against the report: a row per
+// fragment sent, each stream's fragments in order and later each time, and
+// the latencies of the report's RECEIVED and PERSISTED rows.
+func requireTimeline(t *testing.T, path string, rep *benchReport) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, []string{"stream", "fragment", "last_octet_s", "received_ms", "persisted_ms"}, rows[0])
+	rows = rows[1:]
+	require.Len(t, rows, rep.Fragments.Sent)
+	var received, persisted []float64
+	last, next := map[string]float64{}, map[string]int{}
+	for i, r := range rows {
+		at, err := strconv.ParseFloat(r[2], 64)
+		require.NoError(t, err, "row %d", i)
+		prev, seen := last[r[0]]
+		require.True(t, !seen || at > prev, "row %d: stream %s's fragments out of order", i, r[0])
+		require.Equal(t, strconv.Itoa(next[r[0]]), r[1], "row %d: stream %s's fragment index", i, r[0])
+		last[r[0]], next[r[0]] = at, next[r[0]]+1
+		rcv, err := strconv.ParseFloat(r[3], 64)
+		require.NoError(t, err, "row %d", i)
+		per, err := strconv.ParseFloat(r[4], 64)
+		require.NoError(t, err, "row %d", i)
+		received, persisted = append(received, rcv), append(persisted, per)
+	}
+	require.Len(t, last, rep.Streams)
+	require.InDelta(t, rep.Latency.Received.Max, slices.Max(received), 0.01)
+	require.InDelta(t, rep.Latency.Persisted.Max, slices.Max(persisted), 0.01)
+}
+
 func TestBenchIngestUnthrottledSource(t *testing.T) {
 	requireFFmpeg(t)
 	srv := kvsdtest.Start(t)

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -375,6 +377,39 @@ func (r *benchReport) writeText(out io.Writer) error {
 		if err := w.Flush(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// writeTimeline writes one CSV row per fragment: its stream, its index, the
+// time its last octet went out (seconds since the run's first octet) and
+// its RECEIVED and PERSISTED latencies in ms (empty when the ack is
+// missing). Rows are in stream order.
+func writeTimeline(path string, res *ingestResult) error {
+	var first time.Time
+	for _, s := range res.streams {
+		if !s.firstWrite.IsZero() && (first.IsZero() || s.firstWrite.Before(first)) {
+			first = s.firstWrite
+		}
+	}
+	ms := func(from, to time.Time) string {
+		if from.IsZero() || to.IsZero() {
+			return ""
+		}
+		return strconv.FormatFloat(float64(to.Sub(from).Microseconds())/1000, 'f', 3, 64)
+	}
+	var b strings.Builder
+	b.WriteString("stream,fragment,last_octet_s,received_ms,persisted_ms\n")
+	for i, s := range res.streams {
+		for k, f := range s.frags {
+			if f.lastByte.IsZero() {
+				continue
+			}
+			fmt.Fprintf(&b, "%d,%d,%.3f,%s,%s\n", i, k, f.lastByte.Sub(first).Seconds(), ms(f.lastByte, f.received), ms(f.lastByte, f.persisted))
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write timeline: %w", err)
 	}
 	return nil
 }

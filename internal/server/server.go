@@ -100,6 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
+	s.listener = readAheadListener{s.listener}
 	s.url = advertiseURL(cfg, s.listener.Addr())
 	if s.control, err = control.New(control.Config{
 		Region:          cfg.Region,

@@ -36,8 +36,11 @@ type writerState struct {
 	bounce []byte
 	// buffered is set once the filesystem refused O_DIRECT.
 	buffered bool
-	segs     map[uint64]*segmentInfo
-	queue    []*fragRequest
+	// cached is the file whose O_DIRECT is off, for a batch of large
+	// fragments (see pageCacheFragmentBytes); nil when there is none.
+	cached *os.File
+	segs   map[uint64]*segmentInfo
+	queue  []*fragRequest
 	// unindexed are the batches that are durable and acknowledged but
 	// whose rows are not in the SQLite index yet, oldest first; their
 	// fragments stay in memory until they are.
@@ -113,6 +116,9 @@ type placement struct {
 	// batch wrote last.
 	tail    []byte
 	tailSeg uint64
+	// pageCache writes the batch through the page cache instead of with
+	// O_DIRECT (see pageCacheFragmentBytes).
+	pageCache bool
 	// seal and dead are what adopt defers until the batch is durable: the
 	// files to seal, and the segments to mark maybeDead.
 	seal []sealJob
@@ -292,6 +298,7 @@ func (s *Fragments) commit(ctx context.Context) {
 		s.finish(b, p)
 		return
 	}
+	p.pageCache = b.bytes >= pageCacheFragmentBytes*int64(len(b.frags))
 	if err := s.writeSpans(p); err != nil {
 		s.log.Error("commit fragments", "fragments", len(p.frags), "err", err)
 		s.undoWrite(p)
@@ -327,6 +334,16 @@ func (s *Fragments) commit(ctx context.Context) {
 // PERSISTED latency (by 0.2 to 3 ms) and, in two of 3 pairs, kvsd's CPU
 // (docs/benchmarks.md).
 const overlapMinBytes = blockSize
+
+// pageCacheFragmentBytes is the average fragment size from which a batch
+// is written through the page cache rather than with O_DIRECT. This disk
+// takes one stream of 6.5 MB fragments, each fsync'd while the next is
+// written, at about 400 MB/s with O_DIRECT and 720-760 MB/s through the
+// page cache (BenchmarkSegmentWriteModes), where the kernel writes back a
+// batch with many requests in flight. Small fragments stay with O_DIRECT:
+// at 500 streams of 250 KB fragments, the page cache cost kvsd more CPU
+// and raised the PERSISTED p99 (docs/benchmarks.md).
+const pageCacheFragmentBytes = 2 << 20
 
 // settle waits for the batch in flight, if any, and finishes it. If its
 // fsync failed, it takes the batch back instead: next (written after it,
@@ -674,6 +691,7 @@ func (s *Fragments) writeSegment(p *placement, spans []writeSpan) error {
 	if err != nil {
 		return err
 	}
+	s.writeThrough(t.f, p.pageCache)
 	start := spans[0].off
 	var tail []byte
 	if !t.created {
@@ -708,6 +726,23 @@ func (s *Fragments) writeSegment(p *placement, spans []writeSpan) error {
 	padded := buf[:alignUp(len(buf))]
 	clear(padded[len(buf):])
 	return writeBlocks(t.f, padded, off, seg)
+}
+
+// writeThrough sets f's writes to go through the page cache or not. The
+// blocks written are aligned either way, so a failure to switch costs only
+// speed: the file keeps the mode it has.
+func (s *Fragments) writeThrough(f *os.File, pageCache bool) {
+	switch {
+	case s.w.buffered:
+	case pageCache && s.w.cached != f:
+		if setDirect(f, false) == nil {
+			s.w.cached = f
+		}
+	case !pageCache && s.w.cached == f:
+		if setDirect(f, true) == nil {
+			s.w.cached = nil
+		}
+	}
 }
 
 // writeBlocks writes whole aligned blocks at off.

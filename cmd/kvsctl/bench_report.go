@@ -130,13 +130,14 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 	r.Media.FragmentBytes, r.Media.PaddedFrames, r.Media.TrimmedFrames = plan.fragmentBytes, plan.padded, plan.trimmed
 
 	var (
-		firstWrite, lastWrite time.Time
-		buffering, received   []time.Duration
-		persisted, frameIn    []time.Duration
-		persistedLater        []time.Duration
-		numbers               = map[string]int{}
-		ackErrors             = map[string]int{}
-		fc                    = &r.Fragments
+		firstWrite          = res.firstWrite()
+		lastWrite           time.Time
+		buffering, received []time.Duration
+		persisted, frameIn  []time.Duration
+		persistedLater      []time.Duration
+		numbers             = map[string]int{}
+		ackErrors           = map[string]int{}
+		fc                  = &r.Fragments
 	)
 	latency := func(from, to time.Time, into *[]time.Duration) {
 		if from.IsZero() || to.IsZero() {
@@ -149,11 +150,6 @@ func buildReport(o *benchIngestOptions, endpoint, dataEndpoint string, src *medi
 			d = 0
 		}
 		*into = append(*into, d)
-	}
-	for _, s := range res.streams {
-		if !s.firstWrite.IsZero() && (firstWrite.IsZero() || s.firstWrite.Before(firstWrite)) {
-			firstWrite = s.firstWrite
-		}
 	}
 	warmup := time.Duration(o.warmup)
 	var persistedSteady, receivedSteady []time.Duration
@@ -386,12 +382,7 @@ func (r *benchReport) writeText(out io.Writer) error {
 // its RECEIVED and PERSISTED latencies in ms (empty when the ack is
 // missing). Rows are in stream order.
 func writeTimeline(path string, res *ingestResult) error {
-	var first time.Time
-	for _, s := range res.streams {
-		if !s.firstWrite.IsZero() && (first.IsZero() || s.firstWrite.Before(first)) {
-			first = s.firstWrite
-		}
-	}
+	first := res.firstWrite()
 	ms := func(from, to time.Time) string {
 		if from.IsZero() || to.IsZero() {
 			return ""

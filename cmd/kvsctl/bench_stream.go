@@ -330,6 +330,18 @@ type ingestResult struct {
 	interrupted bool
 }
 
+// firstWrite is when the run's first octet went out: the earliest of the
+// streams' first writes (zero when none wrote).
+func (r *ingestResult) firstWrite() time.Time {
+	var first time.Time
+	for _, s := range r.streams {
+		if !s.firstWrite.IsZero() && (first.IsZero() || s.firstWrite.Before(first)) {
+			first = s.firstWrite
+		}
+	}
+	return first
+}
+
 // runIngest opens one producer stream per name, puts the plan on all of
 // them, closes them (which waits for every PERSISTED) and returns what was
 // recorded.

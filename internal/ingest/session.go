@@ -78,6 +78,11 @@ type parser struct {
 	// spare is the media buffer of the last completed fragment, reused for
 	// the next one (the store copies what it appends).
 	spare []byte
+	// retired are buffers the current fragment outgrew or dropped; they go
+	// back to the pool once the fragment ends (see recycle).
+	retired [][]byte
+	// buf is the Matroska reader's buffer.
+	buf []byte
 	// nextCap is the capacity of the next fragment's buffer when there is
 	// no spare: firstFragmentCap for a session's first fragment, then
 	// twice the size of a fragment whose buffer was too large to keep.
@@ -86,6 +91,40 @@ type parser struct {
 	// accepted fragment of this connection; the check restarts with each
 	// connection, as in KVS.
 	prevMax map[uint64]int64
+}
+
+// recycle keeps a completed fragment's buffer for the next fragment, or
+// gives it back to the pool, and gives back the buffers the fragment grew
+// out of. Only once End has told the live hub about the fragment: until
+// then the hub may copy from the buffer for a reader who joins.
+func (p *parser) recycle(media []byte) {
+	for _, b := range p.retired {
+		prefault.Put(b)
+	}
+	p.retired = p.retired[:0]
+	switch n := len(media); {
+	case cap(media) > 64<<20:
+		prefault.Put(media)
+	case 4*n >= cap(media):
+		p.spare = media[:0]
+	default:
+		// Mostly unused (a small first fragment in a buffer of
+		// firstFragmentCap): an idle connection should not hold it.
+		prefault.Put(media)
+		p.nextCap = max(2*n, 4<<10)
+	}
+}
+
+// release gives back every pooled buffer of the session once it ended.
+func (p *parser) release() {
+	if p.cur != nil {
+		p.retired = append(p.retired, p.cur.media)
+		p.cur.media = nil
+	}
+	p.recycle(nil)
+	prefault.Put(p.spare)
+	prefault.Put(p.buf)
+	p.spare, p.buf = nil, nil
 }
 
 // firstFragmentCap is the buffer a session's first fragment starts with:
@@ -102,15 +141,16 @@ func (e *fatalError) Error() string {
 }
 
 func (s *session) parse(ctx context.Context, body *countingReader) error {
-	p := &parser{scale: 1_000_000, prevMax: map[uint64]int64{}}
+	p := &parser{scale: 1_000_000, prevMax: map[uint64]int64{}, buf: prefault.Get(mkv.DefaultBufferSize, 0)}
+	prefault.Populate(p.buf)
 	defer func() {
 		// A fragment cut off by the end of the session was never kept.
 		if p.cur != nil && p.cur.number != 0 {
 			s.in.live.End(s.p.StreamARN, p.cur.number, false)
 		}
+		p.release()
 	}()
-	r := mkv.NewReader(body, mkv.ReaderOptions{MaxFrameSize: s.in.cfg.MaxFragmentBytes,
-		Buffer: prefault.Bytes(mkv.DefaultBufferSize, mkv.DefaultBufferSize)})
+	r := mkv.NewReader(body, mkv.ReaderOptions{MaxFrameSize: s.in.cfg.MaxFragmentBytes, Buffer: p.buf})
 	for {
 		kind, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -227,7 +267,8 @@ func (s *session) handle(ctx context.Context, p *parser, r *mkv.Reader, kind mkv
 		s.fragments.take(1)
 		media := p.spare[:0]
 		if media == nil {
-			media = prefault.Bytes(0, cmp.Or(p.nextCap, firstFragmentCap))
+			media = prefault.Get(0, cmp.Or(p.nextCap, firstFragmentCap))
+			prefault.Populate(media)
 		}
 		p.cur = &fragment{serverTime: s.in.now(), scale: p.scale, framesTrack: map[uint64]int{}, trackSpan: map[uint64]span{},
 			header: header, media: media}
@@ -328,11 +369,21 @@ func (s *session) appendBytes(p *parser, raw []byte) error {
 	if f.failure != nil && *f.failure == ErrMaxFragmentSize {
 		return nil
 	}
-	if int64(len(f.media)+len(raw)) > s.in.cfg.MaxFragmentBytes {
+	need := len(f.media) + len(raw)
+	if int64(need) > s.in.cfg.MaxFragmentBytes {
+		p.retired = append(p.retired, f.media)
 		f.failure, f.media = &ErrMaxFragmentSize, nil
 		return nil
 	}
-	f.media = prefault.Append(f.media, raw)
+	if need > cap(f.media) {
+		grown := prefault.Get(len(f.media), max(2*cap(f.media), need))
+		prefault.Populate(grown)
+		copy(grown, f.media)
+		// The live hub holds the old buffer until the Data call below.
+		p.retired = append(p.retired, f.media)
+		f.media = grown
+	}
+	f.media = append(f.media, raw...)
 	if f.number != 0 {
 		s.in.live.Data(s.p.StreamARN, f.number, f.media)
 	}
@@ -400,16 +451,10 @@ func (s *session) handleTags(ctx context.Context, p *parser, r *mkv.Reader) erro
 func (s *session) complete(ctx context.Context, p *parser) {
 	f := p.cur
 	p.cur = nil
-	if f != nil && cap(f.media) <= 64<<20 {
-		defer func() { // once nothing uses the bytes
-			if n := len(f.media); 4*n >= cap(f.media) {
-				p.spare = f.media[:0]
-			} else {
-				// Mostly unused (a small first fragment in a buffer of
-				// firstFragmentCap): an idle connection should not hold it.
-				p.nextCap = max(2*n, 4<<10)
-			}
-		}()
+	if f != nil {
+		// After End below, and after the store copied the bytes: nothing
+		// refers to them any more.
+		defer func() { p.recycle(f.media) }()
 	}
 	// Live readers already have the fragment's bytes; tell them whether it
 	// was kept.

@@ -1,7 +1,11 @@
 package prefault
 
 import (
+	"bytes"
+	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -11,15 +15,17 @@ import (
 // The point of the package: the pages are resident before anything
 // touches them. A buffer from make alone is not: FreeOSMemory first gives
 // every free page back, so both allocations get unmapped memory.
-func TestBytesAreResident(t *testing.T) {
+func TestPopulatedPagesAreResident(t *testing.T) {
 	const size = 64 << 20
 	debug.FreeOSMemory()
 	if got := resident(t, make([]byte, size)); got > size/2 {
 		t.Fatalf("%d of %d bytes of a plain allocation resident: the comparison means nothing", got, size)
 	}
 	debug.FreeOSMemory()
-	if got := resident(t, Bytes(0, size)); got < size-2*pageSize {
-		t.Fatalf("%d of %d bytes resident after Bytes", got, size)
+	b := make([]byte, size)
+	Populate(b)
+	if got := resident(t, b); got < size-2*pageSize {
+		t.Fatalf("%d of %d bytes resident after Populate", got, size)
 	}
 }
 
@@ -86,4 +92,43 @@ func touchPages(m []byte) {
 	for i := 0; i < len(m); i += pageSize {
 		m[i] = 1
 	}
+}
+
+// TestPoolRegionAdvisedForHugePages checks, in /proc/self/smaps, that the
+// kernel takes the pool's memory as eligible for transparent huge pages
+// wherever THP is not switched off.
+func TestPoolRegionAdvisedForHugePages(t *testing.T) {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	want := "THPeligible:    1"
+	if err != nil || bytes.Contains(mode, []byte("[never]")) {
+		want = "THPeligible:    0"
+	}
+	b := Get(chunkSize, chunkSize)
+	defer Put(b)
+	Populate(b)
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The THPeligible line of the mapping that holds b.
+	a := uint64(addr(b))
+	var inside bool
+	for _, line := range strings.Split(string(smaps), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			lo, hi, ok := strings.Cut(f[0], "-")
+			if ok {
+				l, err1 := strconv.ParseUint(lo, 16, 64)
+				h, err2 := strconv.ParseUint(hi, 16, 64)
+				inside = err1 == nil && err2 == nil && l <= a && a < h
+			}
+			continue
+		}
+		if inside && strings.HasPrefix(line, "THPeligible:") {
+			if got := strings.Join(strings.Fields(line), "    "); got != want {
+				t.Fatalf("pool mapping: %q, want %q (THP mode %q)", line, want, bytes.TrimSpace(mode))
+			}
+			return
+		}
+	}
+	t.Fatalf("no THPeligible line for the mapping at %#x", a)
 }

@@ -15,6 +15,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/openkvs/openkvs/internal/kvsdtest"
+	"github.com/openkvs/openkvs/internal/prefault"
 )
 
 // openIdlePutMedia opens a PutMedia request on a bare TCP connection, sends
@@ -55,7 +56,8 @@ func openIdlePutMedia(b *testing.B, srv *kvsdtest.Server, stream string, body []
 
 // BenchmarkIdlePutMediaMemory measures kvsd's memory per connected PutMedia
 // stream that has sent its header and a fragment and then idles: the heap
-// and goroutine stacks in use, after a GC, divided by the connection count.
+// and goroutine stacks in use, after a GC, and the buffers it holds from
+// the prefault pool outside the heap, divided by the connection count.
 // The server runs in the benchmark's process; the bare client connections
 // add almost nothing.
 func BenchmarkIdlePutMediaMemory(b *testing.B) {
@@ -67,23 +69,24 @@ func BenchmarkIdlePutMediaMemory(b *testing.B) {
 			b.Fatal(r.Body)
 		}
 	}
-	measure := func() (heap, stack uint64) {
+	measure := func() (heap, stack, pooled uint64) {
 		runtime.GC()
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		return m.HeapInuse, m.StackInuse
+		return m.HeapInuse, m.StackInuse, uint64(prefault.ReadStats().InUse)
 	}
 	for range b.N {
-		heap0, stack0 := measure()
+		heap0, stack0, pool0 := measure()
 		var open []net.Conn
 		for i := range conns {
 			open = append(open, openIdlePutMedia(b, srv, fmt.Sprintf("idle-%d", i), body))
 		}
 		time.Sleep(500 * time.Millisecond) // fragments persisted, sessions idle
-		heap1, stack1 := measure()
+		heap1, stack1, pool1 := measure()
 		b.ReportMetric(float64(heap1-heap0)/conns/1024, "heap-KiB/conn")
 		b.ReportMetric(float64(stack1-stack0)/conns/1024, "stack-KiB/conn")
+		b.ReportMetric(float64(pool1-pool0)/conns/1024, "pool-KiB/conn")
 		for _, c := range open {
 			c.Close()
 		}

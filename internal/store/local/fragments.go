@@ -531,8 +531,9 @@ func (s *Fragments) allocLocked(b *fragBatch, n int) (blk, off int, fresh []byte
 	} else {
 		// Fresh memory costs a page fault per 4 KiB on first touch, which
 		// at large fragments took longer than the copy itself: hence the
-		// pool, and whole blocks so that any buffer can serve again.
-		nb = make([]byte, n, (n+blockSize-1)/blockSize*blockSize)
+		// pools (this one, and prefault's huge pages behind it), and whole
+		// blocks so that any buffer can serve again.
+		nb = prefault.Get(n, (n+blockSize-1)/blockSize*blockSize)
 		fresh = nb
 	}
 	b.blocks = append(b.blocks, nb)
@@ -908,6 +909,12 @@ func (s *Fragments) Close() error {
 	<-s.done
 
 	s.readers.close()
+	s.mu.Lock()
+	for _, blk := range s.freeBlocks {
+		prefault.Put(blk)
+	}
+	s.freeBlocks, s.freeBytes = nil, 0
+	s.mu.Unlock()
 	var errs []error
 	if s.w.file != nil {
 		// Cut the zero padding after the last record, so that Open finds

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/openkvs/openkvs/internal/prefault"
 	"github.com/openkvs/openkvs/internal/store"
 )
 
@@ -1048,6 +1049,8 @@ func (s *Fragments) recycleLocked(b *fragBatch) {
 		if c := int64(cap(blk)); s.freeBytes+c <= s.opts.MaxPendingBytes {
 			s.freeBlocks = append(s.freeBlocks, blk[:0])
 			s.freeBytes += c
+		} else {
+			prefault.Put(blk)
 		}
 	}
 	b.blocks = nil

@@ -68,6 +68,11 @@ type Config struct {
 	// MaxMediaBytes caps the media store; the oldest media goes first.
 	// 0 means no cap.
 	MaxMediaBytes int64
+	// PrewarmBuffers is how many bytes of ingest and store buffer memory
+	// to map before accepting connections, so that many streams connecting
+	// at once (a restart with cameras waiting) do not pay for fresh memory
+	// while they start. 0 maps nothing ahead.
+	PrewarmBuffers int64
 
 	// DebugListen, when set, serves net/http/pprof on this address, apart
 	// from the API so that it is never exposed with it.
@@ -150,6 +155,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.FragmentMetadataPointsPerSec, "fragment-metadata-points-per-second", c.FragmentMetadataPointsPerSec, "per-stream fragment metadata quota (ListFragments costs MaxResults), 0 for none")
 	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
+	fs.Int64Var(&c.PrewarmBuffers, "prewarm-buffers", c.PrewarmBuffers, "bytes of media buffer memory to map at start, for many streams connecting at once (about 400 KiB per stream); 0 for none")
 	fs.StringVar(&c.DebugListen, "debug-listen", c.DebugListen, "serve Go profiling (net/http/pprof) on this host:port; empty for off")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
@@ -309,8 +315,8 @@ func (c *Config) Validate() error {
 	if c.MaxProducerTimeAhead < 0 {
 		bad("max-producer-time-ahead %s: must not be negative (0 turns the check off)", c.MaxProducerTimeAhead)
 	}
-	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 {
-		bad("putmedia-bytes-per-second, putmedia-fragments-per-second and max-media-bytes must not be negative")
+	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 || c.PrewarmBuffers < 0 {
+		bad("putmedia-bytes-per-second, putmedia-fragments-per-second, max-media-bytes and prewarm-buffers must not be negative")
 	}
 	if c.FragmentMetadataPointsPerSec < 0 || c.FragmentMediaPointsPerSec < 0 {
 		bad("fragment quotas must not be negative")

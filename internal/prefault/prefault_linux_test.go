@@ -132,3 +132,22 @@ func TestPoolRegionAdvisedForHugePages(t *testing.T) {
 	}
 	t.Fatalf("no THPeligible line for the mapping at %#x", a)
 }
+
+// TestPrewarmMapsTheNextChunks checks that Prewarm maps the pool memory
+// that the next new chunks come from (Get takes them in address order),
+// and nothing past it.
+func TestPrewarmMapsTheNextChunks(t *testing.T) {
+	global.once.Do(global.init)
+	global.mu.Lock()
+	from := max(global.next, global.warm)
+	global.mu.Unlock()
+	if got := Prewarm(3 * chunkSize); got != 3*chunkSize {
+		t.Fatalf("Prewarm mapped %d bytes, want %d", got, 3*chunkSize)
+	}
+	if got := resident(t, global.region[from:from+3*chunkSize]); got != 3*chunkSize {
+		t.Fatalf("%d of %d prewarmed bytes resident", got, 3*chunkSize)
+	}
+	if got := resident(t, global.region[from+3*chunkSize:from+4*chunkSize]); got != 0 {
+		t.Fatalf("%d bytes past the prewarmed range resident: the check means nothing", got)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/openkvs/openkvs/internal/playback/dash"
 	"github.com/openkvs/openkvs/internal/playback/hls"
 	"github.com/openkvs/openkvs/internal/playback/session"
+	"github.com/openkvs/openkvs/internal/prefault"
 	"github.com/openkvs/openkvs/internal/store/local"
 )
 
@@ -96,6 +97,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 	}
 	if s.media, err = local.OpenFragments(ctx, cfg.DataDir, local.FragmentsOptions{MaxBytes: cfg.MaxMediaBytes, Logger: log}); err != nil {
 		return nil, err
+	}
+	if cfg.PrewarmBuffers > 0 {
+		start := time.Now()
+		n := prefault.Prewarm(cfg.PrewarmBuffers)
+		log.Info("buffer memory mapped ahead", "bytes", n, "took", time.Since(start))
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen: %w", err)

@@ -2,10 +2,11 @@ package prefault
 
 import "golang.org/x/sys/unix"
 
-// regionSize is the address space the pool reserves: 64 GiB, far more than
-// kvsd's buffers need. It is only address space: MAP_NORESERVE commits no
-// memory, and a page is mapped only when first touched.
-const regionSize = 64 << 30
+// regionSize is the address space the pool reserves: 64 GiB on 64-bit
+// systems, far more than kvsd's buffers need, and 256 MiB where addresses
+// are 32 bits. It is only address space: MAP_NORESERVE commits no memory,
+// and a page is mapped only when first touched.
+const regionSize = 1 << (28 + 8*(^uint(0)>>63))
 
 // reserve maps the pool's region, aligned to chunkSize, and asks for huge
 // pages in all of it. The whole region is writable from the start, so

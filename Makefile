@@ -44,8 +44,9 @@ bench:
 fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
-## lint: formatting, vet and a tidy go.mod
+## lint: formatting, vet, a tidy go.mod, and a build for the 32-bit ARM boards the edge agent runs on
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w"; exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
+	GOOS=linux GOARCH=arm $(GO) build ./...

@@ -1,5 +1,7 @@
 package producer
 
+import "github.com/openkvs/openkvs/internal/prefault"
+
 // Fragment buffers are large and filled at once, and a program that starts
 // many streams allocates hundreds of MiB of them in its first second. On
 // virtual machines a fresh page that faults in costs about 12.5 µs, and
@@ -7,14 +9,13 @@ package producer
 // with 500 streams starting together, the faults of fresh fragment buffers
 // were the largest cost of the whole producer process (see
 // docs/benchmarks.md).
-// kvsd does the same with internal/prefault, which a public package may
-// not import.
+// internal/prefault maps them, as it does kvsd's.
 
 // newFragmentBuffer returns an empty buffer of capacity c with its pages
 // mapped.
 func newFragmentBuffer(c int) []byte {
 	b := make([]byte, 0, c)
-	mapPages(b[:c])
+	prefault.Populate(b)
 	return b
 }
 

@@ -1,5 +1,0 @@
-//go:build !linux
-
-package producer
-
-func mapPages([]byte) {}

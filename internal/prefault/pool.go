@@ -108,10 +108,10 @@ func classOf(c int) int {
 type pool struct {
 	once   sync.Once
 	region []byte // reserved; nil if unavailable
-	next   int    // offset of the first chunk not yet taken
-	warm   int    // end of the range Prewarm mapped (or is mapping)
 
 	mu     sync.Mutex
+	next   int              // offset of the first chunk not yet taken
+	warm   int              // end of the range Prewarm mapped (or is mapping)
 	free   map[int][][]byte // by class
 	live   map[uintptr]int  // start address of each buffer handed out -> class
 	inUse  int64
@@ -148,8 +148,9 @@ func (p *pool) get(class int) []byte {
 }
 
 func (p *pool) put(b []byte) {
+	p.once.Do(p.init)
 	a := addr(b)
-	if p.region == nil || a < addr(p.region) || a >= addr(p.region)+uintptr(len(p.region)) {
+	if !p.holds(a) {
 		return // Go heap memory
 	}
 	p.mu.Lock()
@@ -167,6 +168,11 @@ func (p *pool) init() {
 	p.free = map[int][][]byte{}
 	p.live = map[uintptr]int{}
 	p.region = reserve()
+}
+
+// holds reports whether address a lies in the pool's region.
+func (p *pool) holds(a uintptr) bool {
+	return p.region != nil && a >= addr(p.region) && a < addr(p.region)+uintptr(len(p.region))
 }
 
 func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b[:1]))) }

@@ -73,6 +73,12 @@ type Config struct {
 	// at once (a restart with cameras waiting) do not pay for fresh memory
 	// while they start. 0 maps nothing ahead.
 	PrewarmBuffers int64
+	// BufferMemoryPerStream is how much buffer memory kvsd keeps mapped
+	// for each stream in its catalog, in the background and up to a
+	// sixteenth of the machine's memory, so that the streams' producers can
+	// all connect at once without the first fragments waiting for fresh
+	// memory. 0 keeps nothing mapped ahead.
+	BufferMemoryPerStream int64
 
 	// DebugListen, when set, serves net/http/pprof on this address, apart
 	// from the API so that it is never exposed with it.
@@ -116,6 +122,11 @@ func Defaults() Config {
 		FragmentMetadataPointsPerSec: 10_000,
 		FragmentMediaPointsPerSec:    500,
 		PutMediaFragmentsPerSec:      5,
+		// A 2 Mbit/s stream with 1 s fragments holds a 256 KiB fragment
+		// buffer, its Matroska reader's buffer and its share of the
+		// store's batches: 500 of them used 246 MiB of the pool
+		// (docs/benchmarks.md, "Eighth session").
+		BufferMemoryPerStream: 512 << 10,
 
 		LogLevel:  "info",
 		LogFormat: "text",
@@ -156,6 +167,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
 	fs.Int64Var(&c.PrewarmBuffers, "prewarm-buffers", c.PrewarmBuffers, "bytes of media buffer memory to map at start, for many streams connecting at once (about 400 KiB per stream); 0 for none")
+	fs.Int64Var(&c.BufferMemoryPerStream, "buffer-memory-per-stream", c.BufferMemoryPerStream, "bytes of media buffer memory kept mapped per stream in the catalog, up to 1/16 of RAM; 0 for none")
 	fs.StringVar(&c.DebugListen, "debug-listen", c.DebugListen, "serve Go profiling (net/http/pprof) on this host:port; empty for off")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
@@ -315,8 +327,8 @@ func (c *Config) Validate() error {
 	if c.MaxProducerTimeAhead < 0 {
 		bad("max-producer-time-ahead %s: must not be negative (0 turns the check off)", c.MaxProducerTimeAhead)
 	}
-	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 || c.PrewarmBuffers < 0 {
-		bad("putmedia-bytes-per-second, putmedia-fragments-per-second, max-media-bytes and prewarm-buffers must not be negative")
+	if c.PutMediaBytesPerSec < 0 || c.PutMediaFragmentsPerSec < 0 || c.MaxMediaBytes < 0 || c.PrewarmBuffers < 0 || c.BufferMemoryPerStream < 0 {
+		bad("putmedia-bytes-per-second, putmedia-fragments-per-second, max-media-bytes, prewarm-buffers and buffer-memory-per-stream must not be negative")
 	}
 	if c.FragmentMetadataPointsPerSec < 0 || c.FragmentMediaPointsPerSec < 0 {
 		bad("fragment quotas must not be negative")

@@ -63,15 +63,67 @@ func Prewarm(n int64) int64 {
 		return 0
 	}
 	global.mu.Lock()
-	from := max(global.next, global.warm)
-	to := min(int64(from)+(n+chunkSize-1)/chunkSize*chunkSize, int64(len(global.region)))
-	global.warm = int(to)
+	from, to := global.claimWarm(int64(max(global.next, global.warm)) + n)
 	global.mu.Unlock()
 	// Outside the lock: mapping hundreds of MiB takes a while, and a Get
 	// meanwhile may take a chunk in the range (Populate keeps what it
 	// wrote).
 	Populate(global.region[from:to:to])
-	return to - int64(from)
+	return int64(to - from)
+}
+
+// WarmTo makes sure that the first n bytes of the pool's memory (rounded up
+// to whole chunks) are mapped: what buffers have taken so far counts, and
+// the rest is mapped by a goroutine of the pool's while WarmTo returns at
+// once. A server calls it with what the streams it serves may need at once
+// (kvsd: a share per stream), so that memory is mapped while it is quiet
+// rather than when every stream's producer connects in the same second.
+// Targets only grow: a smaller n than before does nothing.
+func WarmTo(n int64) {
+	global.once.Do(global.init)
+	if global.region == nil {
+		return
+	}
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	global.target = max(global.target, min(n, int64(len(global.region))))
+	if !global.warming && int64(max(global.next, global.warm)) < global.target {
+		global.warming = true
+		go global.warmAhead()
+	}
+}
+
+// warmStep is how much warmAhead maps per system call: small enough that
+// Gets meanwhile take chunks it has mapped already, large enough that the
+// calls cost nothing beside the mapping.
+const warmStep = 4 * chunkSize
+
+// warmAhead maps the pool's memory up to target, a step at a time, and
+// ends when it gets there.
+func (p *pool) warmAhead() {
+	for {
+		p.mu.Lock()
+		from, to := p.claimWarm(min(int64(max(p.next, p.warm))+warmStep, p.target))
+		if from == to {
+			p.warming = false
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+		Populate(p.region[from:to:to])
+	}
+}
+
+// claimWarm marks the memory from the end of what is mapped (or being
+// mapped) up to end, rounded up to whole chunks and cut at the region's
+// end, as mapped, and returns that range for the caller to map. Called
+// with mu held.
+func (p *pool) claimWarm(end int64) (from, to int) {
+	from = max(p.next, p.warm)
+	end = (end + chunkSize - 1) / chunkSize * chunkSize
+	to = max(from, int(min(end, int64(len(p.region)))))
+	p.warm = to
+	return from, to
 }
 
 // Stats describes the pool's memory.
@@ -109,13 +161,17 @@ type pool struct {
 	once   sync.Once
 	region []byte // reserved; nil if unavailable
 
-	mu     sync.Mutex
-	next   int              // offset of the first chunk not yet taken
-	warm   int              // end of the range Prewarm mapped (or is mapping)
-	free   map[int][][]byte // by class
-	live   map[uintptr]int  // start address of each buffer handed out -> class
-	inUse  int64
-	mapped int64
+	mu   sync.Mutex
+	next int // offset of the first chunk not yet taken
+	warm int // end of the range Prewarm or warmAhead mapped (or is mapping)
+	// target is the most WarmTo asked for; warming is whether warmAhead
+	// runs.
+	target  int64
+	warming bool
+	free    map[int][][]byte // by class
+	live    map[uintptr]int  // start address of each buffer handed out -> class
+	inUse   int64
+	mapped  int64
 }
 
 var global pool

@@ -16,3 +16,12 @@ func populate(b []byte) {
 		_ = unix.Madvise(b[start-p:end-p], unix.MADV_POPULATE_WRITE)
 	}
 }
+
+// PhysicalMemory returns the machine's memory in bytes, or 0 if unknown.
+func PhysicalMemory() int64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+}

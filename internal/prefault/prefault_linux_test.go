@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -149,5 +150,38 @@ func TestPrewarmMapsTheNextChunks(t *testing.T) {
 	}
 	if got := resident(t, global.region[from+3*chunkSize:from+4*chunkSize]); got != 0 {
 		t.Fatalf("%d bytes past the prewarmed range resident: the check means nothing", got)
+	}
+}
+
+// TestWarmToMapsInTheBackground checks that WarmTo maps the pool memory up
+// to its target without the caller waiting, counts what is mapped already,
+// and ignores a smaller target.
+func TestWarmToMapsInTheBackground(t *testing.T) {
+	global.once.Do(global.init)
+	global.mu.Lock()
+	from := max(global.next, global.warm)
+	global.mu.Unlock()
+	target := int64(from) + 5*chunkSize + 1 // rounded up: 6 chunks
+
+	WarmTo(target)
+	WarmTo(int64(from)) // smaller: changes nothing
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		global.mu.Lock()
+		warming := global.warming
+		global.mu.Unlock()
+		if !warming {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("WarmTo's goroutine still runs after 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := resident(t, global.region[from:from+6*chunkSize]); got != 6*chunkSize {
+		t.Fatalf("%d of %d bytes up to the target resident", got, 6*chunkSize)
+	}
+	if got := resident(t, global.region[from+6*chunkSize:from+7*chunkSize]); got != 0 {
+		t.Fatalf("%d bytes past the target resident: the check means nothing", got)
 	}
 }

@@ -103,6 +103,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		n := prefault.Prewarm(cfg.PrewarmBuffers)
 		log.Info("buffer memory mapped ahead", "bytes", n, "took", time.Since(start))
 	}
+	warmer := newBufferWarmer(cfg.BufferMemoryPerStream)
+	streams, err := s.catalog.CountStreams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	warmer.add(streams)
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
@@ -114,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		DataEndpoint:    s.url,
 		MaxStreams:      cfg.StreamLimit(),
 		TransitionDelay: cfg.TransitionDelay,
-	}, control.Deps{Catalog: s.catalog, Media: s.media, Log: log}); err != nil {
+	}, control.Deps{Catalog: warmingCatalog{s.catalog, warmer}, Media: s.media, Log: log}); err != nil {
 		return nil, err
 	}
 	mode := auth.ModeSigV4

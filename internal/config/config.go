@@ -75,7 +75,7 @@ type Config struct {
 	PrewarmBuffers int64
 	// BufferMemoryPerStream is how much buffer memory kvsd keeps mapped
 	// for each stream in its catalog, in the background and up to a
-	// sixteenth of the machine's memory, so that the streams' producers can
+	// sixteenth of the memory kvsd may use, so that the streams' producers can
 	// all connect at once without the first fragments waiting for fresh
 	// memory. 0 keeps nothing mapped ahead.
 	BufferMemoryPerStream int64
@@ -166,7 +166,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.FragmentMetadataPointsPerSec, "fragment-metadata-points-per-second", c.FragmentMetadataPointsPerSec, "per-stream fragment metadata quota (ListFragments costs MaxResults), 0 for none")
 	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
-	fs.Int64Var(&c.PrewarmBuffers, "prewarm-buffers", c.PrewarmBuffers, "bytes of media buffer memory to map at start, for many streams connecting at once (about 400 KiB per stream); 0 for none")
+	fs.Int64Var(&c.PrewarmBuffers, "prewarm-buffers", c.PrewarmBuffers, "bytes of media buffer memory to map before accepting connections, on top of -buffer-memory-per-stream; 0 for none")
 	fs.Int64Var(&c.BufferMemoryPerStream, "buffer-memory-per-stream", c.BufferMemoryPerStream, "bytes of media buffer memory kept mapped per stream in the catalog, up to 1/16 of RAM; 0 for none")
 	fs.StringVar(&c.DebugListen, "debug-listen", c.DebugListen, "serve Go profiling (net/http/pprof) on this host:port; empty for off")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")

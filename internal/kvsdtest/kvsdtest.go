@@ -60,6 +60,10 @@ func StartWith(t testing.TB, serverOpts []server.Option, opts ...Option) *Server
 	// Tests send media faster than realtime; the PutMedia rate limits have
 	// tests of their own.
 	cfg.PutMediaBytesPerSec, cfg.PutMediaFragmentsPerSec = 0, 0
+	// The buffer pool is the test process's, shared by all its servers:
+	// warming it per stream would only grow the process with every test.
+	// TestBufferMemoryKeptMappedPerStream tests it in a kvsd of its own.
+	cfg.BufferMemoryPerStream = 0
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -62,6 +62,7 @@ func Prewarm(n int64) int64 {
 	if global.region == nil || n <= 0 {
 		return 0
 	}
+	n = min(n, int64(len(global.region))) // so that the sum cannot overflow
 	global.mu.Lock()
 	from, to := global.claimWarm(int64(max(global.next, global.warm)) + n)
 	global.mu.Unlock()

@@ -4,5 +4,5 @@ package prefault
 
 func populate([]byte) {}
 
-// PhysicalMemory returns the machine's memory in bytes, or 0 if unknown.
-func PhysicalMemory() int64 { return 0 }
+// MemoryLimit returns how much memory the process may use, or 0 if unknown.
+func MemoryLimit() int64 { return 0 }

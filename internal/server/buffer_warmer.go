@@ -9,7 +9,7 @@ import (
 )
 
 // bufferWarmer keeps buffer memory mapped for the streams in the catalog:
-// a share per stream, up to a sixteenth of the machine's memory. Every
+// a share per stream, up to a sixteenth of the memory kvsd may use. Every
 // producer of a deployment may connect in the same second (kvsd restarts
 // with its cameras waiting, or a site's power comes back), and on virtual
 // machines fresh memory is what those first seconds cost most: the first
@@ -24,20 +24,32 @@ type bufferWarmer struct {
 }
 
 func newBufferWarmer(perStream int64) *bufferWarmer {
-	return &bufferWarmer{perStream: perStream, limit: prefault.PhysicalMemory() / 16}
+	return &bufferWarmer{perStream: perStream, limit: prefault.MemoryLimit() / 16}
 }
 
-// add counts n more streams and warms the pool for all of them.
+// add counts n more streams (fewer when n is negative) and warms the pool
+// for all of them. The pool keeps what it mapped when streams go: streams
+// created later use it.
 func (w *bufferWarmer) add(n int) {
-	if w.perStream <= 0 || n <= 0 {
+	if w.perStream <= 0 {
 		return
 	}
 	total := w.streams.Add(int64(n))
-	prefault.WarmTo(min(total*w.perStream, w.limit))
+	if n > 0 {
+		prefault.WarmTo(w.target(total))
+	}
+}
+
+// target is the memory to keep mapped for the given number of streams.
+func (w *bufferWarmer) target(streams int64) int64 {
+	if streams > w.limit/w.perStream { // streams*perStream passes the limit, or overflows
+		return w.limit
+	}
+	return max(streams, 0) * w.perStream
 }
 
 // warmingCatalog is the catalog that control uses, telling the warmer of
-// every stream it creates.
+// every stream it creates or deletes.
 type warmingCatalog struct {
 	store.Catalog
 	warmer *bufferWarmer
@@ -49,5 +61,14 @@ func (c warmingCatalog) CreateStream(ctx context.Context, s store.Stream) error 
 		return err
 	}
 	c.warmer.add(1)
+	return nil
+}
+
+// DeleteStream implements store.Catalog.
+func (c warmingCatalog) DeleteStream(ctx context.Context, name string, revision int64) error {
+	if err := c.Catalog.DeleteStream(ctx, name, revision); err != nil {
+		return err
+	}
+	c.warmer.add(-1)
 	return nil
 }

@@ -103,11 +103,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 		log.Info("buffer memory mapped ahead", "bytes", n, "took", time.Since(start))
 	}
 	warmer := newBufferWarmer(cfg.BufferMemoryPerStream)
-	streams, err := s.catalog.CountStreams(ctx)
-	if err != nil {
-		return nil, err
+	if cfg.BufferMemoryPerStream > 0 {
+		streams, err := s.catalog.CountStreams(ctx)
+		if err != nil {
+			return nil, err
+		}
+		warmer.add(streams)
 	}
-	warmer.add(streams)
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}

@@ -167,7 +167,7 @@ func (c *Config) flagSet(output io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.FragmentMediaPointsPerSec, "fragment-media-points-per-second", c.FragmentMediaPointsPerSec, "per-stream fragment media quota (GetMediaForFragmentList costs one per fragment), 0 for none")
 	fs.Int64Var(&c.MaxMediaBytes, "max-media-bytes", c.MaxMediaBytes, "cap on stored media in bytes, oldest deleted first; 0 for no cap")
 	fs.Int64Var(&c.PrewarmBuffers, "prewarm-buffers", c.PrewarmBuffers, "bytes of media buffer memory to map before accepting connections, on top of -buffer-memory-per-stream; 0 for none")
-	fs.Int64Var(&c.BufferMemoryPerStream, "buffer-memory-per-stream", c.BufferMemoryPerStream, "bytes of media buffer memory kept mapped per stream in the catalog, up to 1/16 of RAM; 0 for none")
+	fs.Int64Var(&c.BufferMemoryPerStream, "buffer-memory-per-stream", c.BufferMemoryPerStream, "bytes of media buffer memory kept mapped per stream in the catalog, up to 1/16 of the machine's (or container's) memory; 0 for none")
 	fs.StringVar(&c.DebugListen, "debug-listen", c.DebugListen, "serve Go profiling (net/http/pprof) on this host:port; empty for off")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")

@@ -3,6 +3,7 @@ package prefault
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -183,5 +184,53 @@ func TestWarmToMapsInTheBackground(t *testing.T) {
 	}
 	if got := resident(t, global.region[from+6*chunkSize:from+7*chunkSize]); got != 0 {
 		t.Fatalf("%d bytes past the target resident: the check means nothing", got)
+	}
+}
+
+// TestMemoryLimitIsTheMachinesAtMost checks MemoryLimit against the
+// machine's memory: never above it, and never zero on Linux.
+func TestMemoryLimitIsTheMachinesAtMost(t *testing.T) {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		t.Fatal(err)
+	}
+	machine := int64(si.Totalram) * int64(si.Unit)
+	if got := MemoryLimit(); got <= 0 || got > machine {
+		t.Fatalf("MemoryLimit() = %d, want in (0, %d]", got, machine)
+	}
+}
+
+func TestCgroupsLimit(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, content string) {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("memory.max", "max\n")
+	write("pod/memory.max", "2147483648\n")
+	write("pod/app/memory.max", "max\n")
+	write("memory/memory.limit_in_bytes", "9223372036854771712\n")
+	write("memory/box/memory.limit_in_bytes", "1073741824\n")
+	const machine = 24 << 30
+	for _, tc := range []struct {
+		name, own string
+		want      int64
+	}{
+		{"v2: a parent's limit", "0::/pod/app\n", 2 << 30},
+		{"v2: no limit", "0::/\n", machine},
+		{"v1: the memory controller's group", "9:name=systemd:/\n4:memory:/box\n1:cpu:/\n", 1 << 30},
+		{"v1: unlimited", "4:memory:/\n", machine},
+		{"a group without files", "0::/elsewhere\n", machine},
+		{"nothing readable", "garbage", machine},
+	} {
+		if got := cgroupsLimit(machine, tc.own, root); got != tc.want {
+			t.Errorf("%s: cgroupsLimit = %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo"
 	"github.com/stretchr/testify/require"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/openkvs/openkvs/internal/kvsdtest"

@@ -15,17 +15,21 @@ import (
 // O_DIRECT (what the store does) or through the page cache, and with each
 // fsync waited for before the next write or overlapping it (what the
 // committer does). It is the ceiling of BenchmarkPutMediaThroughput on the
-// same disk. Set OPENKVS_BENCH_DIR to measure another filesystem.
+// same disk. The rewritten mode writes over blocks that were written and
+// synced before (and dropped from the page cache), as a store that reused
+// expired segment files would. Set OPENKVS_BENCH_DIR to measure another
+// filesystem.
 func BenchmarkSegmentWriteModes(b *testing.B) {
 	const frag = 6_553_600
 	for _, m := range []struct {
-		name            string
-		direct, overlap bool
+		name                     string
+		direct, overlap, rewrite bool
 	}{
-		{"direct", true, false},
-		{"direct-overlapped", true, true},
-		{"buffered", false, false},
-		{"buffered-overlapped", false, true},
+		{"direct", true, false, false},
+		{"direct-overlapped", true, true, false},
+		{"buffered", false, false, false},
+		{"buffered-overlapped", false, true, false},
+		{"buffered-overlapped-rewritten", false, true, true},
 	} {
 		b.Run(m.name, func(b *testing.B) {
 			dir := os.Getenv("OPENKVS_BENCH_DIR")
@@ -46,6 +50,19 @@ func BenchmarkSegmentWriteModes(b *testing.B) {
 			buf := alignedBuffer(alignUp(frag))
 			for i := range buf {
 				buf[i] = byte(i)
+			}
+			if m.rewrite {
+				for i := range b.N {
+					if _, err := f.WriteAt(buf, int64(i)*int64(len(buf))); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := f.Sync(); err != nil {
+					b.Fatal(err)
+				}
+				if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+					b.Fatal(err)
+				}
 			}
 			synced := make(chan error, 1)
 			synced <- nil

@@ -109,6 +109,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wri
 			return nil, err
 		}
 		warmer.add(streams)
+		if streams > 0 {
+			log.Info("mapping buffer memory for the stored streams in the background", "streams", streams,
+				"bytes", warmer.target(int64(streams)))
+		}
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen: %w", err)

@@ -7,7 +7,10 @@
 // On the virtual machines kvsd is measured on, a fresh 4 KiB page costs
 // about 13.6 µs when it faults in on first touch, 7.8 µs in all when
 // MADV_POPULATE_WRITE maps it first, 0.46 µs once mapped, and 0.3 µs per
-// 4 KiB inside a huge page (BenchmarkFreshPages, docs/benchmarks.md).
+// 4 KiB inside a huge page (BenchmarkFreshPages, docs/benchmarks.md). Their
+// kernels report free memory to the host (virtio-balloon free page
+// reporting), so memory a process frees, or never had, must be backed by
+// the host again when it is next touched.
 // Faults were most of the CPU that 500 PutMedia sessions starting in the
 // same second spent: each touches hundreds of KiB of fresh fragment buffer,
 // and the store as many bytes of fresh batch blocks, so acknowledgements

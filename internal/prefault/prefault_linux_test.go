@@ -139,18 +139,30 @@ func TestPoolRegionAdvisedForHugePages(t *testing.T) {
 // that the next new chunks come from (Get takes them in address order),
 // and nothing past it.
 func TestPrewarmMapsTheNextChunks(t *testing.T) {
-	global.once.Do(global.init)
-	global.mu.Lock()
-	from := max(global.next, global.warm)
-	global.mu.Unlock()
+	from := mappedEnd()
 	if got := Prewarm(3 * chunkSize); got != 3*chunkSize {
 		t.Fatalf("Prewarm mapped %d bytes, want %d", got, 3*chunkSize)
 	}
-	if got := resident(t, global.region[from:from+3*chunkSize]); got != 3*chunkSize {
-		t.Fatalf("%d of %d prewarmed bytes resident", got, 3*chunkSize)
+	requireMapped(t, from, 3*chunkSize)
+}
+
+// mappedEnd is the end of the pool memory mapped (or being mapped) so far.
+func mappedEnd() int {
+	global.once.Do(global.init)
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	return max(global.next, global.warm)
+}
+
+// requireMapped fails the test unless the n bytes of the pool's region
+// from offset from are resident and the chunk after them is not.
+func requireMapped(t *testing.T, from, n int) {
+	t.Helper()
+	if got := resident(t, global.region[from:from+n]); got != n {
+		t.Fatalf("%d of %d bytes resident", got, n)
 	}
-	if got := resident(t, global.region[from+3*chunkSize:from+4*chunkSize]); got != 0 {
-		t.Fatalf("%d bytes past the prewarmed range resident: the check means nothing", got)
+	if got := resident(t, global.region[from+n:from+n+chunkSize]); got != 0 {
+		t.Fatalf("%d bytes past them resident: the check means nothing", got)
 	}
 }
 
@@ -158,10 +170,7 @@ func TestPrewarmMapsTheNextChunks(t *testing.T) {
 // to its target without the caller waiting, counts what is mapped already,
 // and ignores a smaller target.
 func TestWarmToMapsInTheBackground(t *testing.T) {
-	global.once.Do(global.init)
-	global.mu.Lock()
-	from := max(global.next, global.warm)
-	global.mu.Unlock()
+	from := mappedEnd()
 	target := int64(from) + 5*chunkSize + 1 // rounded up: 6 chunks
 
 	WarmTo(target)
@@ -179,12 +188,7 @@ func TestWarmToMapsInTheBackground(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if got := resident(t, global.region[from:from+6*chunkSize]); got != 6*chunkSize {
-		t.Fatalf("%d of %d bytes up to the target resident", got, 6*chunkSize)
-	}
-	if got := resident(t, global.region[from+6*chunkSize:from+7*chunkSize]); got != 0 {
-		t.Fatalf("%d bytes past the target resident: the check means nothing", got)
-	}
+	requireMapped(t, from, 6*chunkSize)
 }
 
 // TestMemoryLimitIsTheMachinesAtMost checks MemoryLimit against the

@@ -24,7 +24,11 @@ type bufferWarmer struct {
 }
 
 func newBufferWarmer(perStream int64) *bufferWarmer {
-	return &bufferWarmer{perStream: perStream, limit: prefault.MemoryLimit() / 16}
+	w := &bufferWarmer{perStream: perStream}
+	if perStream > 0 { // else the limit is never used: spare kvsd's start the files it reads
+		w.limit = prefault.MemoryLimit() / 16
+	}
+	return w
 }
 
 // add counts n more streams (fewer when n is negative) and warms the pool
